@@ -1,0 +1,386 @@
+import { aggregateHealth, HealthTracker, type ResourceHealth } from './health.js';
+import type {
+  Clock,
+  DnsPort,
+  EventSink,
+  FailoverMember,
+  HealthProbePort,
+  LoadBalancerPort,
+  Notifier,
+  Rng,
+} from './ports.js';
+
+export type FailoverType = 'planned' | 'unplanned' | 'automatic' | 'manual';
+export type FailoverStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'rolled_back';
+export type FailoverLayer = 'dns' | 'loadBalancer';
+
+/** One switch of a failover group from one member to the other. */
+export interface FailoverEvent {
+  failoverId: string;
+  groupId: string;
+  layer: FailoverLayer;
+  from: FailoverMember;
+  to: FailoverMember;
+  /** failover: primary → secondary; failback: secondary → primary. */
+  direction: 'failover' | 'failback';
+  type: FailoverType;
+  status: FailoverStatus;
+  reason: string;
+  startMs: number;
+  endMs?: number;
+}
+
+/** A resource the controller judges: one or more endpoints it health-checks. */
+export interface ResourceSpec {
+  id: string;
+  endpoints: string[];
+}
+
+/** A primary/secondary pair on one layer, and who switches it. */
+export interface FailoverGroupSpec {
+  id: string;
+  layer: FailoverLayer;
+  /** DNS record name or load balancer id: what the port calls act on. */
+  target: string;
+  /** secondary's identifier on the port: for a load balancer, the target group ids of each member. */
+  members: Record<FailoverMember, ResourceSpec>;
+  /** platform: the platform switches natively and the controller only observes; controller: we switch. */
+  mode: 'platform' | 'controller';
+}
+
+export interface ControllerConfig {
+  healthCheck: { intervalMs: number; timeoutMs: number; healthyThreshold: number; unhealthyThreshold: number; path: string };
+  automaticFailover: boolean;
+  failback: 'automatic' | 'manual';
+  failoverOn: 'unhealthy' | 'degraded';
+  groups: FailoverGroupSpec[];
+}
+
+export interface ControllerPorts {
+  clock: Clock;
+  rng: Rng;
+  probe: HealthProbePort;
+  events: EventSink;
+  notifier: Notifier;
+  dns?: DnsPort;
+  loadBalancer?: LoadBalancerPort;
+}
+
+interface GroupState {
+  spec: FailoverGroupSpec;
+  active: FailoverMember;
+  health: Record<FailoverMember, ResourceHealth>;
+  inFlight?: FailoverEvent;
+  /** Set by a planned failover until the operator ends the maintenance: no automatic failback meanwhile. */
+  maintenance: boolean;
+}
+
+const other = (m: FailoverMember): FailoverMember => (m === 'primary' ? 'secondary' : 'primary');
+
+/**
+ * The failover controller: health-checks every endpoint of every group, derives resource health,
+ * fails over automatically (or on request), fails back, and runs planned failovers — one failover
+ * at a time per group. It sees the world only through its ports.
+ */
+export class FailoverController {
+  readonly #trackers = new Map<string, HealthTracker>();
+  readonly #groups = new Map<string, GroupState>();
+  readonly #history: FailoverEvent[] = [];
+  #running = false;
+  #sequence = 0;
+
+  constructor(
+    private readonly config: ControllerConfig,
+    private readonly ports: ControllerPorts,
+  ) {
+    for (const spec of config.groups) {
+      this.#groups.set(spec.id, {
+        spec,
+        active: 'primary',
+        health: { primary: 'unknown', secondary: 'unknown' },
+        maintenance: false,
+      });
+      for (const member of Object.values(spec.members)) {
+        for (const endpoint of member.endpoints) {
+          if (!this.#trackers.has(endpoint)) this.#trackers.set(endpoint, new HealthTracker(config.healthCheck));
+        }
+      }
+    }
+  }
+
+  /** Every failover event so far, in order of start. */
+  get failovers(): readonly FailoverEvent[] {
+    return this.#history;
+  }
+
+  /** Health of an endpoint as the controller last judged it. */
+  endpointHealth(endpointId: string): ResourceHealth {
+    return this.#trackers.get(endpointId)?.health ?? 'unknown';
+  }
+
+  /** Starts one check loop per endpoint, each on its own seeded phase, and the platform observers. */
+  start(): void {
+    this.#running = true;
+    const phases = this.ports.rng.fork('controller.phases');
+    for (const endpoint of this.#trackers.keys()) {
+      void this.#checkLoop(endpoint, phases.int(0, this.config.healthCheck.intervalMs - 1));
+    }
+    for (const group of this.#groups.values()) {
+      if (group.spec.mode === 'platform' && group.spec.layer === 'dns') void this.#observeLoop(group);
+    }
+  }
+
+  /** Stops every loop at its next wake-up. */
+  stop(): void {
+    this.#running = false;
+  }
+
+  /** Operator request: fail the group over to its secondary now. */
+  async manualFailover(groupId: string): Promise<FailoverEvent | undefined> {
+    const group = this.#group(groupId);
+    return this.#switch(group, 'secondary', 'manual', 'operator requested failover');
+  }
+
+  /** Operator request: return the group to its primary (ends any maintenance hold). */
+  async manualFailback(groupId: string): Promise<FailoverEvent | undefined> {
+    const group = this.#group(groupId);
+    group.maintenance = false;
+    return this.#switch(group, 'primary', 'manual', 'operator requested failback');
+  }
+
+  /**
+   * Planned failover: switch to the secondary first, wait until the primary has drained (TTL or
+   * deregistration delay), then announce that the primary may be taken down. The group stays on the
+   * secondary until {@link endMaintenance}.
+   */
+  async plannedFailover(groupId: string): Promise<FailoverEvent | undefined> {
+    const group = this.#group(groupId);
+    group.maintenance = true;
+    const event = await this.#switch(group, 'secondary', 'planned', 'planned maintenance of the primary');
+    if (!event || event.status !== 'completed') {
+      group.maintenance = false;
+      return event;
+    }
+    const drainMs = await this.#drainMs(group, 'primary');
+    this.ports.events.emit('controller', 'drain.start', { group: group.spec.id, member: 'primary', drainMs });
+    await this.ports.clock.sleep(drainMs);
+    if (group.active !== 'secondary') return event;
+    this.ports.events.emit('controller', 'drain.complete', { group: group.spec.id, member: 'primary' });
+    this.ports.notifier.notify({
+      atMs: this.ports.clock.nowMs(),
+      severity: 'info',
+      summary: `${group.spec.id}: primary drained after ${drainMs} ms; it may be taken down`,
+      failoverId: event.failoverId,
+    });
+    return event;
+  }
+
+  /** Ends the maintenance hold of a planned failover: failback follows the configured policy. */
+  endMaintenance(groupId: string): void {
+    const group = this.#group(groupId);
+    group.maintenance = false;
+    this.ports.events.emit('controller', 'maintenance.end', { group: groupId });
+    void this.#evaluate(group);
+  }
+
+  #group(groupId: string): GroupState {
+    const group = this.#groups.get(groupId);
+    if (!group) throw new Error(`unknown failover group '${groupId}'`);
+    return group;
+  }
+
+  async #checkLoop(endpoint: string, phaseMs: number): Promise<void> {
+    const { intervalMs, timeoutMs, path } = this.config.healthCheck;
+    const { clock, probe } = this.ports;
+    await clock.sleep(phaseMs);
+    while (this.#running) {
+      const startedMs = clock.nowMs();
+      const result = await probe.probe(endpoint, { path, timeoutMs });
+      if (!this.#running) return;
+      const ok = result.ok && result.latencyMs <= timeoutMs;
+      const tracker = this.#trackers.get(endpoint)!;
+      const previous = tracker.health;
+      const changed = tracker.record(ok);
+      if (changed) {
+        this.ports.events.emit('controller', 'health', {
+          target: endpoint,
+          health: changed,
+          previous,
+          ...(result.reason ? { reason: result.reason } : {}),
+        });
+        this.#onEndpointChange(endpoint);
+      }
+      await clock.sleep(Math.max(0, startedMs + intervalMs - clock.nowMs()));
+    }
+  }
+
+  /** Platform mode on DNS: the record switches by itself; record what it did as an unplanned failover. */
+  async #observeLoop(group: GroupState): Promise<void> {
+    const { clock } = this.ports;
+    const dns = this.ports.dns;
+    if (!dns) return;
+    while (this.#running) {
+      await clock.sleep(this.config.healthCheck.intervalMs);
+      if (!this.#running) return;
+      const active = await dns.getActive(group.spec.target);
+      if (active !== group.active) {
+        const event = this.#open(group, active, 'unplanned', `platform answered with ${active}`);
+        group.active = active;
+        this.#close(group, event, 'completed');
+      }
+    }
+  }
+
+  #onEndpointChange(endpoint: string): void {
+    for (const group of this.#groups.values()) {
+      for (const member of ['primary', 'secondary'] as const) {
+        const spec = group.spec.members[member];
+        if (!spec.endpoints.includes(endpoint)) continue;
+        const health = aggregateHealth(spec.endpoints.map((e) => this.endpointHealth(e)));
+        if (health === group.health[member]) continue;
+        this.ports.events.emit('controller', 'resource.health', {
+          group: group.spec.id,
+          resource: spec.id,
+          member,
+          health,
+          previous: group.health[member],
+        });
+        group.health[member] = health;
+      }
+      void this.#evaluate(group);
+    }
+  }
+
+  #failing(health: ResourceHealth): boolean {
+    return health === 'unhealthy' || (this.config.failoverOn === 'degraded' && health === 'degraded');
+  }
+
+  async #evaluate(group: GroupState): Promise<void> {
+    if (group.spec.mode !== 'controller' || group.inFlight) return;
+    const { primary, secondary } = group.health;
+    if (group.active === 'primary' && this.#failing(primary) && this.config.automaticFailover) {
+      if (this.#failing(secondary)) return this.#refuse(group, 'secondary', `primary ${primary}, secondary ${secondary}`);
+      await this.#switch(group, 'secondary', 'automatic', `primary ${primary}`);
+      return;
+    }
+    if (group.active === 'secondary' && !group.maintenance && primary === 'healthy') {
+      if (this.config.failback === 'automatic' || this.#failing(secondary)) {
+        await this.#switch(group, 'primary', 'automatic', `primary healthy for ${this.config.healthCheck.healthyThreshold} checks`);
+      } else {
+        this.ports.notifier.notify({
+          atMs: this.ports.clock.nowMs(),
+          severity: 'info',
+          summary: `${group.spec.id}: primary healthy again; manual failback pending`,
+        });
+      }
+    }
+  }
+
+  #refuse(group: GroupState, to: FailoverMember, reason: string): void {
+    if (this.#history.at(-1)?.groupId === group.spec.id && this.#history.at(-1)?.status === 'failed') return;
+    const event = this.#open(group, to, 'automatic', reason);
+    this.#close(group, event, 'failed', 'no healthy member to fail over to');
+  }
+
+  async #switch(group: GroupState, to: FailoverMember, type: FailoverType, reason: string): Promise<FailoverEvent | undefined> {
+    if (group.inFlight) {
+      this.ports.events.emit('controller', 'failover.rejected', {
+        group: group.spec.id,
+        reason: `failover ${group.inFlight.failoverId} in progress`,
+      });
+      return undefined;
+    }
+    if (group.active === to) return undefined;
+    const event = this.#open(group, to, type, reason);
+    group.inFlight = event;
+    this.#transition(event, 'in_progress');
+    try {
+      await this.#route(group.spec, to);
+      group.active = to;
+      this.#close(group, event, 'completed');
+    } catch (err) {
+      const active = await this.#readActive(group.spec).catch(() => group.active);
+      if (active !== group.active) {
+        await this.#route(group.spec, group.active).catch(() => undefined);
+        this.#close(group, event, 'rolled_back', (err as Error).message);
+      } else {
+        this.#close(group, event, 'failed', (err as Error).message);
+      }
+    }
+    return event;
+  }
+
+  #open(group: GroupState, to: FailoverMember, type: FailoverType, reason: string): FailoverEvent {
+    const event: FailoverEvent = {
+      failoverId: `fo-${++this.#sequence}`,
+      groupId: group.spec.id,
+      layer: group.spec.layer,
+      from: other(to),
+      to,
+      direction: to === 'secondary' ? 'failover' : 'failback',
+      type,
+      status: 'pending',
+      reason,
+      startMs: this.ports.clock.nowMs(),
+    };
+    this.#history.push(event);
+    this.#publish(event);
+    return event;
+  }
+
+  #close(group: GroupState, event: FailoverEvent, status: FailoverStatus, reason?: string): void {
+    event.endMs = this.ports.clock.nowMs();
+    if (reason) event.reason = `${event.reason}; ${reason}`;
+    if (group.inFlight === event) group.inFlight = undefined;
+    this.#transition(event, status);
+    if (status === 'completed') void this.#evaluate(group);
+  }
+
+  #transition(event: FailoverEvent, status: FailoverStatus): void {
+    event.status = status;
+    this.#publish(event);
+  }
+
+  #publish(event: FailoverEvent): void {
+    const { events, notifier, clock } = this.ports;
+    events.emit('controller', 'failover', {
+      failoverId: event.failoverId,
+      group: event.groupId,
+      layer: event.layer,
+      direction: event.direction,
+      from: event.from,
+      to: event.to,
+      type: event.type,
+      status: event.status,
+      reason: event.reason,
+    });
+    notifier.notify({
+      atMs: clock.nowMs(),
+      severity: event.status === 'failed' ? 'critical' : event.direction === 'failover' && event.type !== 'planned' ? 'warning' : 'info',
+      summary: `${event.groupId}: ${event.direction} ${event.from} → ${event.to} (${event.type}) ${event.status}: ${event.reason}`,
+      failoverId: event.failoverId,
+    });
+  }
+
+  async #route(spec: FailoverGroupSpec, to: FailoverMember): Promise<void> {
+    if (spec.layer === 'dns') {
+      if (!this.ports.dns) throw new Error('no DNS port');
+      await this.ports.dns.setActive(spec.target, to);
+      return;
+    }
+    if (!this.ports.loadBalancer) throw new Error('no load balancer port');
+    await this.ports.loadBalancer.forwardTo(spec.target, spec.members[to].id);
+  }
+
+  async #readActive(spec: FailoverGroupSpec): Promise<FailoverMember> {
+    if (spec.layer === 'dns') return this.ports.dns!.getActive(spec.target);
+    const tg = await this.ports.loadBalancer!.getForwardTarget(spec.target);
+    return tg === spec.members.secondary.id ? 'secondary' : 'primary';
+  }
+
+  async #drainMs(group: GroupState, member: FailoverMember): Promise<number> {
+    const spec = group.spec;
+    if (spec.layer === 'dns') return this.ports.dns!.drainMs(spec.target);
+    return this.ports.loadBalancer!.drainMs(spec.members[member].id);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The controller's view of the world. Every target (simulator, host, AWS) implements these ports;
+ * the controller imports nothing else that touches time, randomness, processes or cloud APIs.
+ */
+
+/** Time, as a service: the simulator's virtual clock or the wall clock. */
+export interface Clock {
+  /** Milliseconds since the start of the run. */
+  nowMs(): number;
+  /** Resolves once `ms` have passed on this clock. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Seeded randomness, as a service. */
+export interface Rng {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [min, max], both included. */
+  int(min: number, max: number): number;
+  /** An independent generator for a named subsystem: adding draws to one never shifts another's. */
+  fork(name: string): Rng;
+}
+
+/** Outcome of one health check request. */
+export interface ProbeResult {
+  ok: boolean;
+  /** Time to answer, or the timeout when there was no answer. */
+  latencyMs: number;
+  /** Why it failed: `refused`, `timeout`, `status 503`, … */
+  reason?: string;
+}
+
+/** Sends health checks to endpoints (an HTTP GET of `path` on the real targets). */
+export interface HealthProbePort {
+  /** Checks `endpointId`; always resolves, at the latest after `timeoutMs`. */
+  probe(endpointId: string, request: { path: string; timeoutMs: number }): Promise<ProbeResult>;
+}
+
+export type FailoverMember = 'primary' | 'secondary';
+
+/** A DNS failover record pair (Route 53 `Failover: PRIMARY|SECONDARY`, or a DNS server of our own). */
+export interface DnsPort {
+  /** Makes the record answer with `member`'s value, as an UPSERT of the record set would; resolves when in sync. */
+  setActive(recordName: string, member: FailoverMember): Promise<void>;
+  /** Which member the record answers with now. */
+  getActive(recordName: string): Promise<FailoverMember>;
+  /** How long clients may keep the previous answer: the record's TTL. */
+  drainMs(recordName: string): Promise<number>;
+}
+
+/** A load balancer listener that forwards to one of several target groups (ALB/NLB, nginx upstream). */
+export interface LoadBalancerPort {
+  /** Points the listener of `loadBalancerId` at `targetGroupId`; resolves when new requests go there. */
+  forwardTo(loadBalancerId: string, targetGroupId: string): Promise<void>;
+  /** The target group the listener forwards to now. */
+  getForwardTarget(loadBalancerId: string): Promise<string>;
+  /** How long requests already sent to `targetGroupId` may still run: its deregistration delay. */
+  drainMs(targetGroupId: string): Promise<number>;
+}
+
+/** Database primary/standby (RDS Multi-AZ, replica promotion, PostgreSQL). Declared; implemented in a later issue. */
+export interface DatabasePort {
+  /** Promotes the standby (or fails over the cluster); resolves when it accepts writes. */
+  promote(databaseId: string): Promise<void>;
+  /** The member that accepts writes now. */
+  getWriter(databaseId: string): Promise<string>;
+  /** Replication lag of the standby, in milliseconds. */
+  replicationLagMs(databaseId: string): Promise<number>;
+}
+
+/** A virtual IP held by one node (keepalived/VRRP). Declared; implemented in a later issue. */
+export interface VirtualIpPort {
+  /** The node that holds the address, or undefined when none does. */
+  getHolder(vipId: string): Promise<string | undefined>;
+  /** Moves the address to `nodeId` (priority change or taking it with gratuitous ARP). */
+  moveTo(vipId: string, nodeId: string): Promise<void>;
+  /** Demotes `nodeId` (fencing after split brain). */
+  demote(vipId: string, nodeId: string): Promise<void>;
+}
+
+/** An autoscaling group. Declared; implemented in a later issue. */
+export interface ScalingGroupPort {
+  setDesiredCapacity(groupId: string, desired: number): Promise<void>;
+  getDesiredCapacity(groupId: string): Promise<number>;
+}
+
+/** Where failover events go for people: a log now, PagerDuty/SNS/Alertmanager later. */
+export interface Notifier {
+  notify(notification: Notification): void;
+}
+
+export interface Notification {
+  atMs: number;
+  severity: 'info' | 'warning' | 'critical';
+  summary: string;
+  /** The failover event this notification is about, when there is one. */
+  failoverId?: string;
+}
+
+/** The run's event log: every decision and state change of the controller lands here. */
+export interface EventSink {
+  emit(component: string, type: string, detail: Record<string, string | number | boolean>): void;
+}

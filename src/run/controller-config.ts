@@ -1,0 +1,56 @@
+import type { ControllerConfig, FailoverGroupSpec } from '../controller/controller.js';
+import type { LayerName, Scenario } from '../scenario/schema.js';
+
+/** The id of the failover group that a scenario layer maps to. */
+export function groupIdOf(scenario: Scenario, layer: LayerName): string | undefined {
+  if (layer === 'dns' && scenario.setup.dns) return `dns:${scenario.setup.dns.record}`;
+  if (layer === 'loadBalancer' && scenario.setup.loadBalancer && scenario.setup.loadBalancer.targetGroups.length > 1)
+    return `lb:${scenario.setup.loadBalancer.id}`;
+  return undefined;
+}
+
+/** Builds the controller's configuration from a scenario: one failover group per layer that has two members. */
+export function controllerConfigOf(scenario: Scenario): ControllerConfig {
+  const { setup, controller } = scenario;
+  const groups: FailoverGroupSpec[] = [];
+  if (setup.dns) {
+    groups.push({
+      id: groupIdOf(scenario, 'dns')!,
+      layer: 'dns',
+      target: setup.dns.record,
+      members: {
+        primary: { id: setup.dns.primary, endpoints: [setup.dns.primary] },
+        secondary: { id: setup.dns.secondary, endpoints: [setup.dns.secondary] },
+      },
+      mode: controller.layers.dns,
+    });
+  }
+  const lb = setup.loadBalancer;
+  if (lb && lb.targetGroups.length > 1) {
+    const [primary, secondary] = [...lb.targetGroups].sort((a, b) => a.priority - b.priority);
+    groups.push({
+      id: groupIdOf(scenario, 'loadBalancer')!,
+      layer: 'loadBalancer',
+      target: lb.id,
+      members: {
+        primary: { id: primary!.id, endpoints: [...primary!.targets] },
+        secondary: { id: secondary!.id, endpoints: [...secondary!.targets] },
+      },
+      mode: controller.layers.loadBalancer,
+    });
+  }
+  return {
+    healthCheck: controller.healthCheck,
+    automaticFailover: controller.automaticFailover,
+    failback: controller.failback,
+    failoverOn: controller.failoverOn,
+    groups,
+  };
+}
+
+/** Servers behind an endpoint id, independent of routing state: a server itself, or every target of a load balancer. */
+export function serversBehind(scenario: Scenario, endpoint: string): string[] {
+  const lb = scenario.setup.loadBalancer;
+  if (lb && lb.id === endpoint) return [...new Set(lb.targetGroups.flatMap((tg) => tg.targets))];
+  return [endpoint];
+}

@@ -1,0 +1,71 @@
+/**
+ * Every default a scenario falls back on, in one place, each with its source.
+ * Sources: design.md §5 and the documents it cites (Route 53 developer guide, ELBv2 target group
+ * health checks, keepalived.conf(5), RFC 5798, RDS and Patroni documentation) and seed 001's targets.
+ */
+export const defaults = {
+  /** Root seed when neither the scenario nor `--seed` sets one. */
+  seed: 1,
+  server: {
+    /** Service time of a healthy app server; an assumption, not a platform figure. */
+    latencyMs: 20,
+  },
+  route53: {
+    /** Route 53 health check request interval: 30 s standard, 10 s "fast" (Route 53 developer guide). */
+    requestIntervalMs: 30_000,
+    /** Consecutive failures before a checker considers the endpoint unhealthy: default 3, range 1–10. */
+    failureThreshold: 3,
+    /** Checker regions: 8 by default, at least 3 may be chosen (Route 53 API `Regions`). */
+    regions: 8,
+    /** Health checkers per region; ~16 checkers give "a request every ~2 s" at a 30 s interval. */
+    checkersPerRegion: 2,
+    /** Route 53 considers an endpoint healthy when more than 18 % of its checkers report healthy. */
+    healthyCheckerShare: 0.18,
+    /** HTTP checks: TCP connection within 4 s, then a 2xx/3xx response within 2 s. */
+    connectTimeoutMs: 4_000,
+    responseTimeoutMs: 2_000,
+    path: '/health',
+  },
+  dns: {
+    /** Failover record TTL; AWS recommends ≤ 60 s for records with health checks. */
+    ttlMs: 60_000,
+  },
+  targetGroup: {
+    /** ALB target group health checks (ELBv2 docs): interval 30 s (5–300), timeout 5 s, thresholds 5 healthy / 2 unhealthy. */
+    intervalMs: 30_000,
+    timeoutMs: 5_000,
+    healthyThreshold: 5,
+    unhealthyThreshold: 2,
+    /** Deregistration delay (connection draining): 300 s by default (0–3600). */
+    deregistrationDelayMs: 300_000,
+    path: '/health',
+  },
+  controller: {
+    /** Our controller's own checks: faster than the platform's, to meet seed 001's detection < 30 s. */
+    intervalMs: 5_000,
+    timeoutMs: 2_000,
+    healthyThreshold: 3,
+    unhealthyThreshold: 3,
+    path: '/health',
+  },
+  load: {
+    ratePerSec: 50,
+    clients: 50,
+    /** Share of clients that honour the DNS TTL; the rest keep their first answer for the whole run. */
+    honourTtlShare: 1,
+    timeoutMs: 5_000,
+  },
+  measure: {
+    /** Recovery: the first window of this length, after the first client error, with at least this success ratio. */
+    recoveryWindowMs: 5_000,
+    recoverySuccessRatio: 0.99,
+    /** Width of a sample bucket in the simulator: the resolution of RTO and downtime. */
+    resolutionMs: 100,
+  },
+  /** Seed 001's target metrics, the expectations when a scenario states none (design.md §4). */
+  expect: {
+    detection: '< 30s',
+    switch: '< 60s',
+    rto: '< 120s',
+  },
+} as const;

@@ -1,0 +1,379 @@
+import { z } from 'zod';
+import { defaults } from './defaults.js';
+import { parseDurationMs } from './duration.js';
+import { parseLimit, type Limit } from './limit.js';
+
+/**
+ * The one schema of a scenario file. Keys read as people write YAML (`interval: 10s`); the parsed
+ * value carries units in its names (`intervalMs`). `schema/scenario.schema.json` is generated from it.
+ */
+
+const DURATION_TEXT = /^\d+(\.\d+)?\s*(ms|s|m|h)$/;
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const id = (what: string) =>
+  z.string().regex(ID, `expected ${what}: letters, digits, '.', '_' or '-', starting with a letter or digit`);
+
+/** A duration such as `500ms`, `30s`, `5m`, within [minMs, maxMs]. */
+function duration(description: string, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string({ error: 'expected a duration such as 500ms, 30s or 5m' })
+    .regex(DURATION_TEXT, 'expected a duration such as 500ms, 30s or 5m')
+    .transform((text) => parseDurationMs(text)!)
+    .refine((ms) => ms >= minMs && ms <= maxMs, {
+      message: `expected a duration between ${show(minMs)} and ${show(maxMs)}`,
+    })
+    .meta({ description });
+}
+
+function show(ms: number): string {
+  if (ms === Number.MAX_SAFE_INTEGER) return 'any length';
+  return ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const int = (min: number, max: number, description: string) =>
+  z
+    .number({ error: `expected an integer from ${min} to ${max}` })
+    .int(`expected an integer from ${min} to ${max}`)
+    .min(min, `expected an integer from ${min} to ${max}`)
+    .max(max, `expected an integer from ${min} to ${max}`)
+    .meta({ description });
+
+const share = (description: string) =>
+  z
+    .number({ error: 'expected a number from 0 to 1' })
+    .min(0, 'expected a number from 0 to 1')
+    .max(1, 'expected a number from 0 to 1')
+    .meta({ description });
+
+function limit(unit: Limit['unit'], example: string, description: string) {
+  return z
+    .string({ error: `expected a limit such as "${example}"` })
+    .transform((text, ctx) => {
+      const parsed = parseLimit(text, unit);
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: `expected a limit such as "${example}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .meta({ description });
+}
+
+const server = z
+  .strictObject({
+    id: id('a server id'),
+    latency: duration('Service time of a request when the server is healthy', 0, 60_000).prefault(
+      `${defaults.server.latencyMs}ms`,
+    ),
+    zone: z.string().optional().meta({ description: 'Availability zone or site, for reports' }),
+  })
+  .transform(({ latency, ...rest }) => ({ ...rest, latencyMs: latency }));
+
+const route53HealthCheck = z
+  .strictObject({
+    interval: z
+      .enum(['10s', '30s'], { error: 'expected 10s or 30s (the request intervals Route 53 offers)' })
+      .prefault('30s')
+      .meta({ description: 'Route 53 RequestInterval: 30s standard or 10s fast' }),
+    failureThreshold: int(1, 10, 'Consecutive failures before a checker reports unhealthy').prefault(
+      defaults.route53.failureThreshold,
+    ),
+    regions: int(3, 8, 'Number of checker regions').prefault(defaults.route53.regions),
+    checkersPerRegion: int(1, 4, 'Health checkers per region').prefault(defaults.route53.checkersPerRegion),
+    path: z.string().startsWith('/', 'expected a path starting with /').prefault(defaults.route53.path),
+  })
+  .transform(({ interval, ...rest }) => ({ ...rest, intervalMs: parseDurationMs(interval)! }));
+
+const dns = z
+  .strictObject({
+    record: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, 'expected a DNS name such as app.example.com')
+      .meta({ description: 'Name of the failover record' }),
+    ttl: duration('TTL of the failover records', 0, 86_400_000).prefault('60s'),
+    primary: id('an endpoint id').meta({ description: 'Server or load balancer id answered while healthy' }),
+    secondary: id('an endpoint id').meta({ description: 'Server or load balancer id answered on failover' }),
+    healthCheck: route53HealthCheck.prefault({}).meta({ description: 'Route 53 health check on the primary' }),
+  })
+  .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl }));
+
+const targetGroupHealthCheck = z
+  .strictObject({
+    interval: duration('HealthCheckIntervalSeconds', 5_000, 300_000).prefault('30s'),
+    timeout: duration('HealthCheckTimeoutSeconds', 2_000, 120_000).prefault('5s'),
+    healthyThreshold: int(2, 10, 'HealthyThresholdCount').prefault(defaults.targetGroup.healthyThreshold),
+    unhealthyThreshold: int(2, 10, 'UnhealthyThresholdCount').prefault(defaults.targetGroup.unhealthyThreshold),
+    path: z.string().startsWith('/', 'expected a path starting with /').prefault(defaults.targetGroup.path),
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout }));
+
+const targetGroup = z
+  .strictObject({
+    id: id('a target group id'),
+    priority: int(1, 1000, 'Lower is preferred: the listener forwards to the lowest priority group first'),
+    targets: z.array(id('a server id')).min(1, 'expected at least one target'),
+    healthCheck: targetGroupHealthCheck.prefault({}),
+    deregistrationDelay: duration('Connection draining time of a deregistered target', 0, 3_600_000).prefault(
+      '300s',
+    ),
+  })
+  .transform(({ deregistrationDelay, ...rest }) => ({ ...rest, deregistrationDelayMs: deregistrationDelay }));
+
+const loadBalancer = z.strictObject({
+  id: id('a load balancer id').prefault('lb'),
+  targetGroups: z.array(targetGroup).min(1, 'expected at least one target group'),
+});
+
+const setup = z.strictObject({
+  servers: z.array(server).min(1, 'expected at least one server'),
+  dns: dns.optional(),
+  loadBalancer: loadBalancer.optional(),
+});
+
+export const LAYERS = ['dns', 'loadBalancer'] as const;
+export type LayerName = (typeof LAYERS)[number];
+
+const layerMode = z
+  .enum(['platform', 'controller'], { error: 'expected platform or controller' })
+  .meta({ description: 'platform: the platform fails over natively; controller: our controller switches' });
+
+const controllerHealthCheck = z
+  .strictObject({
+    interval: duration('Interval between two checks of one endpoint', 100, 600_000).prefault('5s'),
+    timeout: duration('A check slower than this fails', 10, 120_000).prefault('2s'),
+    healthyThreshold: int(1, 20, 'Consecutive successes before healthy').prefault(
+      defaults.controller.healthyThreshold,
+    ),
+    unhealthyThreshold: int(1, 20, 'Consecutive failures before unhealthy').prefault(
+      defaults.controller.unhealthyThreshold,
+    ),
+    path: z.string().startsWith('/', 'expected a path starting with /').prefault(defaults.controller.path),
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout }));
+
+const controller = z.strictObject({
+  healthCheck: controllerHealthCheck.prefault({}),
+  automaticFailover: z.boolean().prefault(true).meta({ description: 'Fail over without a human' }),
+  failback: z
+    .enum(['automatic', 'manual'], { error: 'expected automatic or manual' })
+    .prefault('automatic')
+    .meta({ description: 'Return to the primary by itself once healthy, or wait for a manual-failback operation' }),
+  failoverOn: z
+    .enum(['unhealthy', 'degraded'], { error: 'expected unhealthy or degraded' })
+    .prefault('unhealthy')
+    .meta({ description: 'Resource health that triggers an automatic failover' }),
+  layers: z
+    .strictObject({
+      dns: layerMode.prefault('platform'),
+      loadBalancer: layerMode.prefault('controller'),
+    })
+    .prefault({}),
+});
+
+const load = z
+  .strictObject({
+    rate: z.number().positive('expected a positive rate').max(100_000).prefault(defaults.load.ratePerSec).meta({
+      description: 'Requests per second over all clients',
+    }),
+    clients: int(1, 10_000, 'Number of clients, each with its own DNS cache').prefault(defaults.load.clients),
+    honourTtl: share('Share of clients that honour the DNS TTL; the rest keep their first answer').prefault(
+      defaults.load.honourTtlShare,
+    ),
+    timeout: duration('Client request timeout', 1, 600_000).prefault('5s'),
+  })
+  .transform(({ rate, honourTtl, timeout, ...rest }) => ({
+    ...rest,
+    ratePerSec: rate,
+    honourTtlShare: honourTtl,
+    timeoutMs: timeout,
+  }));
+
+export const FAULT_ACTIONS = ['service-stop', 'process-pause', 'latency'] as const;
+export type FaultAction = (typeof FAULT_ACTIONS)[number];
+
+const fault = z
+  .strictObject({
+    id: id('a fault id'),
+    at: duration('When the fault is injected, from the start of the run'),
+    action: z.enum(FAULT_ACTIONS, { error: `expected one of ${FAULT_ACTIONS.join(', ')}` }),
+    target: id('a server id'),
+    duration: duration('Removed this long after injection; absent: stays until the end', 1).optional(),
+    latency: duration('Added latency, for the latency action', 1, 600_000).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.action === 'latency' && f.latency === undefined)
+      ctx.addIssue({ code: 'custom', path: ['latency'], message: 'expected a latency (e.g. 3s) for the latency action' });
+    if (f.action !== 'latency' && f.latency !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['latency'], message: 'latency applies only to the latency action' });
+  })
+  .transform(({ at, duration: d, latency, ...rest }) => ({
+    ...rest,
+    atMs: at,
+    ...(d !== undefined ? { durationMs: d } : {}),
+    ...(latency !== undefined ? { latencyMs: latency } : {}),
+  }));
+
+export const OPERATION_ACTIONS = ['planned-failover', 'manual-failover', 'manual-failback'] as const;
+
+const operation = z
+  .strictObject({
+    id: id('an operation id').optional(),
+    at: duration('When the operator asks for it'),
+    action: z.enum(OPERATION_ACTIONS, { error: `expected one of ${OPERATION_ACTIONS.join(', ')}` }),
+    layer: z.enum(LAYERS, { error: `expected one of ${LAYERS.join(', ')}` }),
+    maintenance: duration('planned-failover: how long the drained primary stays down for maintenance', 1).optional(),
+  })
+  .transform(({ at, maintenance, ...rest }) => ({
+    ...rest,
+    atMs: at,
+    ...(maintenance !== undefined ? { maintenanceMs: maintenance } : {}),
+  }));
+
+const expectations = z
+  .strictObject({
+    detection: limit('ms', '< 30s', 'Fault to first unhealthy verdict (worst fault)').optional(),
+    switch: limit('ms', '< 60s', 'Detection to routing change (worst fault)').optional(),
+    rto: limit('ms', '< 120s', 'Fault to clients succeeding again (worst fault)').optional(),
+    failback: limit('ms', '< 120s', 'Fault removal to traffic back on the primary').optional(),
+    downtime: limit('ms', '< 60s', 'Time in which clients saw errors').optional(),
+    errorRate: limit('ratio', '< 1%', 'Failed requests / all requests over the run').optional(),
+    errors: limit('count', '0', 'Failed requests over the run').optional(),
+  })
+  .meta({ description: 'Limits the run must meet; absent: seed 001 targets (detection < 30s, switch < 60s, RTO < 120s)' });
+
+const measure = z
+  .strictObject({
+    recovery: z
+      .strictObject({
+        window: duration('Length of the window that counts as recovered', 100, 600_000).prefault('5s'),
+        successRatio: share('Success ratio the window needs').prefault(defaults.measure.recoverySuccessRatio),
+      })
+      .prefault({})
+      .transform(({ window, ...rest }) => ({ ...rest, windowMs: window })),
+    resolution: duration('Sample bucket width (simulator)', 10, 10_000).prefault('100ms'),
+  })
+  .transform(({ resolution, ...rest }) => ({ ...rest, resolutionMs: resolution }));
+
+/** The scenario file as written; cross-references are checked by {@link checkReferences}. */
+const scenarioObject = z.strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase name such as dns-failover')
+      .meta({ description: 'Scenario name; names the output folder' }),
+    description: z.string().prefault('').meta({ description: 'One line shown by `faildrill list`' }),
+    seed: int(0, 2 ** 31 - 1, 'Root seed of the simulator; --seed overrides it').prefault(defaults.seed),
+    duration: duration('Length of the run', 1_000, 7 * 86_400_000),
+    setup: setup,
+    controller: controller.prefault({}),
+    load: load.prefault({}),
+    faults: z.array(fault).prefault([]),
+    operations: z.array(operation).prefault([]),
+    expect: expectations.optional(),
+    measure: measure.prefault({}),
+  });
+
+export const scenarioSchema = scenarioObject
+  .superRefine((s, ctx) => checkReferences(s, ctx))
+  .transform(({ duration: d, expect, ...rest }) => ({
+    ...rest,
+    durationMs: d,
+    expect: expect ?? defaultExpectations(),
+  }));
+
+function defaultExpectations() {
+  return {
+    detection: parseLimit(defaults.expect.detection, 'ms')!,
+    switch: parseLimit(defaults.expect.switch, 'ms')!,
+    rto: parseLimit(defaults.expect.rto, 'ms')!,
+  };
+}
+
+type Parsed = z.output<typeof scenarioObject>;
+
+/** Cross-reference rules that a JSON schema cannot say: ids exist, are unique, faults happen within the run. */
+function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
+  const serverIds = new Set<string>();
+  s.setup.servers.forEach((srv, i) => {
+    if (serverIds.has(srv.id)) ctx.addIssue({ code: 'custom', path: ['setup', 'servers', i, 'id'], message: `duplicate server id '${srv.id}'` });
+    serverIds.add(srv.id);
+  });
+  const known = (ids: Iterable<string>) => [...ids].join(', ');
+  const lb = s.setup.loadBalancer;
+  const endpoints = new Set(serverIds);
+  if (lb) {
+    if (serverIds.has(lb.id))
+      ctx.addIssue({ code: 'custom', path: ['setup', 'loadBalancer', 'id'], message: `'${lb.id}' is already a server id` });
+    endpoints.add(lb.id);
+    const tgIds = new Set<string>();
+    lb.targetGroups.forEach((tg, i) => {
+      if (tgIds.has(tg.id))
+        ctx.addIssue({ code: 'custom', path: ['setup', 'loadBalancer', 'targetGroups', i, 'id'], message: `duplicate target group id '${tg.id}'` });
+      tgIds.add(tg.id);
+      tg.targets.forEach((t, j) => {
+        if (!serverIds.has(t))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['setup', 'loadBalancer', 'targetGroups', i, 'targets', j],
+            message: `unknown server '${t}'; expected one of ${known(serverIds)}`,
+          });
+      });
+    });
+  }
+  const dnsSetup = s.setup.dns;
+  if (dnsSetup) {
+    for (const key of ['primary', 'secondary'] as const) {
+      if (!endpoints.has(dnsSetup[key]))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['setup', 'dns', key],
+          message: `unknown endpoint '${dnsSetup[key]}'; expected a server or load balancer id: ${known(endpoints)}`,
+        });
+    }
+    if (dnsSetup.primary === dnsSetup.secondary)
+      ctx.addIssue({ code: 'custom', path: ['setup', 'dns', 'secondary'], message: 'expected an endpoint other than the primary' });
+  }
+  const runMs = s.duration;
+  const faultIds = new Set<string>();
+  s.faults.forEach((f, i) => {
+    if (faultIds.has(f.id)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'id'], message: `duplicate fault id '${f.id}'` });
+    faultIds.add(f.id);
+    if (!serverIds.has(f.target))
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `unknown server '${f.target}'; expected one of ${known(serverIds)}` });
+    if (f.atMs >= runMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['faults', i, 'at'],
+        message: `fault at ${showAt(f.atMs)} is not before the end of the run (duration ${showAt(runMs)})`,
+      });
+  });
+  s.operations.forEach((op, i) => {
+    if (op.layer === 'dns' && !dnsSetup)
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.dns' });
+    if (op.layer === 'loadBalancer' && (!lb || lb.targetGroups.length < 2))
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'expected setup.loadBalancer with at least two target groups' });
+    if (op.atMs >= runMs)
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'at'], message: `operation at ${showAt(op.atMs)} is not before the end of the run (duration ${showAt(runMs)})` });
+    if (op.action === 'planned-failover' && op.maintenanceMs === undefined)
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'maintenance'], message: 'expected a maintenance duration (e.g. 3m) for planned-failover' });
+  });
+  if (!dnsSetup && !lb && s.setup.servers.length > 1)
+    ctx.addIssue({ code: 'custom', path: ['setup'], message: 'expected setup.dns or setup.loadBalancer to route between several servers' });
+}
+
+function showAt(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** A validated scenario with defaults applied and durations in milliseconds. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ServerSpec = Scenario['setup']['servers'][number];
+export type DnsSpec = NonNullable<Scenario['setup']['dns']>;
+export type LoadBalancerSpec = NonNullable<Scenario['setup']['loadBalancer']>;
+export type TargetGroupSpec = LoadBalancerSpec['targetGroups'][number];
+export type FaultSpec = Scenario['faults'][number];
+export type OperationSpec = Scenario['operations'][number];
+export type ControllerSpec = Scenario['controller'];
+export type LayerMode = Scenario['controller']['layers']['dns'];
+export type Expectations = Scenario['expect'];
+export type ExpectationName = keyof Expectations;

@@ -1,0 +1,70 @@
+import TinyQueue from 'tinyqueue';
+
+interface ScheduledEvent {
+  atMs: number;
+  sequence: number;
+  run: () => void;
+  cancelled: boolean;
+  /** The callback resolves a promise: let the awaiting code run before the next event. */
+  wakesAsync: boolean;
+}
+
+/** A handle to cancel a scheduled event. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** Lets every promise continuation queued so far run (a macrotask boundary); no time passes. */
+function drainMicrotasks(): Promise<void> {
+  // eslint-disable-next-line no-restricted-globals -- a turn of the event loop, not a timer: virtual time does not move
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Discrete-event engine: one priority queue ordered by (time, sequence), a virtual clock that jumps
+ * from event to event, and no wall time anywhere.
+ */
+export class Engine {
+  #nowMs = 0;
+  #sequence = 0;
+  #processed = 0;
+  readonly #queue = new TinyQueue<ScheduledEvent>([], (a, b) => a.atMs - b.atMs || a.sequence - b.sequence);
+
+  get nowMs(): number {
+    return this.#nowMs;
+  }
+
+  /** Events run so far. */
+  get processed(): number {
+    return this.#processed;
+  }
+
+  /** Runs `run` at `atMs` (not before now); events at the same time run in scheduling order. */
+  at(atMs: number, run: () => void, wakesAsync = false): Timer {
+    const event: ScheduledEvent = { atMs: Math.max(atMs, this.#nowMs), sequence: this.#sequence++, run, cancelled: false, wakesAsync };
+    this.#queue.push(event);
+    return { cancel: () => void (event.cancelled = true) };
+  }
+
+  /** Runs `run` after `delayMs` of virtual time. */
+  after(delayMs: number, run: () => void, wakesAsync = false): Timer {
+    return this.at(this.#nowMs + delayMs, run, wakesAsync);
+  }
+
+  /** Processes every event before `endMs`, then sets the clock to `endMs`. */
+  async runUntil(endMs: number, onEvent?: () => void): Promise<void> {
+    await drainMicrotasks();
+    for (;;) {
+      const next = this.#queue.peek();
+      if (!next || next.atMs >= endMs) break;
+      this.#queue.pop();
+      if (next.cancelled) continue;
+      this.#nowMs = next.atMs;
+      this.#processed++;
+      next.run();
+      if (next.wakesAsync) await drainMicrotasks();
+      onEvent?.();
+    }
+    this.#nowMs = Math.max(this.#nowMs, endMs);
+  }
+}

@@ -1,0 +1,103 @@
+import type { TargetGroupSpec } from '../scenario/schema.js';
+import type { SimContext } from './context.js';
+import { checkPasses, type Response } from './server.js';
+
+export type TargetHealth = 'healthy' | 'unhealthy' | 'draining' | 'unused';
+
+interface TargetState {
+  serverId: string;
+  health: TargetHealth;
+  successes: number;
+  failures: number;
+}
+
+/**
+ * An ELBv2 target group: per-target health checks with interval, timeout and thresholds; routes to
+ * healthy targets and fails open (to every registered target) when none is healthy; a deregistered
+ * target drains for the deregistration delay.
+ */
+export class SimTargetGroup {
+  readonly #targets: TargetState[];
+  #routable: string[];
+
+  constructor(
+    readonly spec: TargetGroupSpec,
+    private readonly ctx: SimContext,
+    private readonly respond: (serverId: string) => Response,
+    private readonly onRoutableChange: (group: SimTargetGroup, before: string[], after: string[]) => void,
+  ) {
+    this.#targets = spec.targets.map((serverId) => ({ serverId, health: 'healthy', successes: 0, failures: 0 }));
+    this.#routable = this.#computeRoutable();
+    const rng = ctx.rng.fork(`targetGroup.${spec.id}`);
+    for (const target of this.#targets) {
+      ctx.engine.after(rng.int(0, spec.healthCheck.intervalMs - 1), () => this.#check(target));
+    }
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** Targets that receive new requests now. */
+  get routable(): readonly string[] {
+    return this.#routable;
+  }
+
+  health(serverId: string): TargetHealth | undefined {
+    return this.#targets.find((t) => t.serverId === serverId)?.health;
+  }
+
+  /** Stops sending new requests to `serverId`; it is `unused` after the deregistration delay. */
+  deregister(serverId: string): void {
+    const target = this.#targets.find((t) => t.serverId === serverId);
+    if (!target || target.health === 'draining' || target.health === 'unused') return;
+    this.#setHealth(target, 'draining');
+    this.ctx.engine.after(this.spec.deregistrationDelayMs, () => this.#setHealth(target, 'unused'));
+  }
+
+  #check(target: TargetState): void {
+    if (target.health !== 'draining' && target.health !== 'unused') {
+      const { timeoutMs, healthyThreshold, unhealthyThreshold } = this.spec.healthCheck;
+      if (checkPasses(this.respond(target.serverId), timeoutMs)) {
+        target.successes++;
+        target.failures = 0;
+        if (target.health === 'unhealthy' && target.successes >= healthyThreshold) this.#setHealth(target, 'healthy');
+      } else {
+        target.failures++;
+        target.successes = 0;
+        if (target.health === 'healthy' && target.failures >= unhealthyThreshold) this.#setHealth(target, 'unhealthy');
+      }
+    }
+    this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target));
+  }
+
+  #setHealth(target: TargetState, health: TargetHealth): void {
+    const previous = target.health;
+    const routable = this.#computeRoutableWith(target, health);
+    const routingChanges = routable.join(',') !== this.#routable.join(',');
+    if (routingChanges) this.ctx.beforeRoutingChange();
+    target.health = health;
+    target.successes = 0;
+    target.failures = 0;
+    this.ctx.events.emit('lb', 'target.health', { targetGroup: this.id, target: target.serverId, health, previous });
+    if (routingChanges) {
+      const before = this.#routable;
+      this.#routable = routable;
+      this.onRoutableChange(this, before, routable);
+    }
+  }
+
+  #computeRoutableWith(changed: TargetState, health: TargetHealth): string[] {
+    const saved = changed.health;
+    changed.health = health;
+    const routable = this.#computeRoutable();
+    changed.health = saved;
+    return routable;
+  }
+
+  #computeRoutable(): string[] {
+    const healthy = this.#targets.filter((t) => t.health === 'healthy').map((t) => t.serverId);
+    if (healthy.length > 0) return healthy;
+    return this.#targets.filter((t) => t.health === 'unhealthy').map((t) => t.serverId);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Rng } from '../controller/ports.js';
+import type { SampleRecorder } from '../measure/samples.js';
+import type { Response } from './server.js';
+
+interface Client {
+  phaseMs: number;
+  honoursTtl: boolean;
+  endpoint?: string;
+  expiresAtMs: number;
+}
+
+export interface ClientLoadSpec {
+  ratePerSec: number;
+  clients: number;
+  honourTtlShare: number;
+  timeoutMs: number;
+  /** TTL of the DNS answer clients cache; Infinity when clients do not resolve a name. */
+  ttlMs: number;
+}
+
+export interface LoadPaths {
+  /** What DNS (or the fixed entry point) answers now. */
+  resolve(): string;
+  /** Servers that share the requests sent to `endpoint` now, in round-robin order (empty: 503). */
+  backends(endpoint: string): readonly string[];
+  respond(serverId: string): Response;
+}
+
+/**
+ * Client load, counted rather than simulated request by request: each client sends at a fixed
+ * period from its own seeded phase; between two routing changes every request on the same path
+ * shares an outcome, so `flush` counts requests per client and per bucket, and spreads each
+ * endpoint's count over its backends round-robin.
+ */
+export class ClientLoad {
+  readonly #clients: Client[];
+  readonly #periodMs: number;
+  readonly #roundRobin = new Map<string, number>();
+  #flushedToMs = 0;
+
+  constructor(
+    private readonly spec: ClientLoadSpec,
+    private readonly paths: LoadPaths,
+    private readonly recorder: SampleRecorder,
+    rng: Rng,
+  ) {
+    this.#periodMs = (spec.clients * 1000) / spec.ratePerSec;
+    const honouring = Math.round(spec.honourTtlShare * spec.clients);
+    const order = shuffle([...Array(spec.clients).keys()], rng);
+    this.#clients = order.map((position) => ({
+      phaseMs: rng.next() * this.#periodMs,
+      honoursTtl: position < honouring,
+      expiresAtMs: -Infinity,
+    }));
+  }
+
+  /** Counts every request sent in [last flush, toMs) with the paths as they are now. */
+  flush(toMs: number): void {
+    const fromMs = this.#flushedToMs;
+    if (toMs <= fromMs) return;
+    this.#flushedToMs = toMs;
+    const pending = new Map<string, Map<number, number>>();
+    const add = (endpoint: string, client: Client, aMs: number, bMs: number) => {
+      let perBucket = pending.get(endpoint);
+      if (!perBucket) pending.set(endpoint, (perBucket = new Map()));
+      this.#countInto(perBucket, client, aMs, bMs);
+    };
+    for (const client of this.#clients) {
+      let t = this.#firstRequestAtOrAfter(client, fromMs);
+      if (t >= toMs) continue;
+      if (client.endpoint !== undefined && client.honoursTtl && t < client.expiresAtMs) {
+        const expiry = Math.min(toMs, this.#firstRequestAtOrAfter(client, client.expiresAtMs));
+        add(client.endpoint, client, t, expiry);
+        t = expiry;
+      }
+      if (t >= toMs) continue;
+      if (client.endpoint === undefined || client.honoursTtl) {
+        client.endpoint = this.paths.resolve();
+        client.expiresAtMs = t + this.spec.ttlMs;
+        this.#renewWithin(client, toMs);
+      }
+      add(client.endpoint, client, t, toMs);
+    }
+    for (const [endpoint, perBucket] of pending) this.#deliver(endpoint, perBucket);
+  }
+
+  /** Re-resolutions inside one flush return the same answer; only the cache expiry moves on. */
+  #renewWithin(client: Client, toMs: number): void {
+    for (;;) {
+      const next = this.#firstRequestAtOrAfter(client, client.expiresAtMs);
+      if (next >= toMs) return;
+      client.expiresAtMs = this.spec.ttlMs > 0 ? next + this.spec.ttlMs : this.#lastRequestBefore(client, toMs);
+      if (this.spec.ttlMs <= 0) return;
+    }
+  }
+
+  #firstRequestAtOrAfter(client: Client, tMs: number): number {
+    const k = Math.max(0, Math.ceil((tMs - client.phaseMs) / this.#periodMs));
+    return client.phaseMs + k * this.#periodMs;
+  }
+
+  #lastRequestBefore(client: Client, tMs: number): number {
+    return this.#firstRequestAtOrAfter(client, tMs) - this.#periodMs;
+  }
+
+  /** Requests of `client` in [a, b). */
+  #count(client: Client, aMs: number, bMs: number): number {
+    const k = (t: number) => Math.max(0, Math.ceil((t - client.phaseMs) / this.#periodMs));
+    return bMs <= aMs ? 0 : k(bMs) - k(aMs);
+  }
+
+  #countInto(perBucket: Map<number, number>, client: Client, fromMs: number, toMs: number): void {
+    const res = this.recorder.resolutionMs;
+    const lastBucket = Math.min(Math.ceil(toMs / res) - 1, this.recorder.bucketCount - 1);
+    for (let bucket = Math.floor(fromMs / res); bucket <= lastBucket; bucket++) {
+      const n = this.#count(client, Math.max(fromMs, bucket * res), Math.min(toMs, (bucket + 1) * res));
+      if (n > 0) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + n);
+    }
+  }
+
+  #deliver(endpoint: string, perBucket: Map<number, number>): void {
+    const backends = this.paths.backends(endpoint);
+    const buckets = [...perBucket.keys()].sort((a, b) => a - b);
+    if (backends.length === 0) {
+      for (const bucket of buckets) this.recorder.add(bucket, endpoint, false, 1, perBucket.get(bucket)!);
+      return;
+    }
+    const outcomes = backends.map((server) => this.#outcome(server));
+    let offset = this.#roundRobin.get(endpoint) ?? 0;
+    const n = backends.length;
+    for (const bucket of buckets) {
+      const count = perBucket.get(bucket)!;
+      const base = Math.floor(count / n);
+      const extra = count % n;
+      for (let j = 0; j < n; j++) {
+        const share = base + ((j - offset + n) % n < extra ? 1 : 0);
+        const outcome = outcomes[j]!;
+        this.recorder.add(bucket, backends[j]!, outcome.ok, outcome.latencyMs, share);
+      }
+      offset = (offset + count) % n;
+    }
+    this.#roundRobin.set(endpoint, offset);
+  }
+
+  #outcome(serverId: string): { ok: boolean; latencyMs: number } {
+    const response = this.paths.respond(serverId);
+    const timeoutMs = this.spec.timeoutMs;
+    if (response.kind === 'no-answer') return { ok: false, latencyMs: timeoutMs };
+    if (response.kind === 'refused') return { ok: false, latencyMs: response.latencyMs };
+    return response.latencyMs > timeoutMs ? { ok: false, latencyMs: timeoutMs } : { ok: true, latencyMs: response.latencyMs };
+  }
+}
+
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -1,0 +1,288 @@
+import type {
+  DnsPort,
+  FailoverMember,
+  HealthProbePort,
+  LoadBalancerPort,
+  ProbeResult,
+} from '../controller/ports.js';
+import { EventLog } from '../measure/events.js';
+import { SampleRecorder, type SampleSeries } from '../measure/samples.js';
+import { defaults } from '../scenario/defaults.js';
+import type { DnsSpec, FaultSpec, Scenario } from '../scenario/schema.js';
+import { VirtualClock } from './clock.js';
+import type { SimContext } from './context.js';
+import { Engine } from './engine.js';
+import { SimTargetGroup } from './load-balancer.js';
+import { ClientLoad } from './load.js';
+import { SeededRng } from './rng.js';
+import { Route53HealthCheck } from './route53.js';
+import { SimServer, type Response } from './server.js';
+
+interface DnsRecordState {
+  spec: DnsSpec;
+  /** Controller mode: the member the controller set; platform mode: undefined (the health check decides). */
+  forced?: FailoverMember;
+  healthCheck?: Route53HealthCheck;
+  answer: string;
+}
+
+interface LoadBalancerState {
+  id: string;
+  forwardTo: string;
+  groups: Map<string, SimTargetGroup>;
+}
+
+/**
+ * The simulated world of one run: servers, Route 53 health checks and the failover record,
+ * a load balancer with target groups, and the client load — plus the controller's ports onto it.
+ */
+export class SimWorld {
+  readonly engine = new Engine();
+  readonly clock = new VirtualClock(this.engine);
+  readonly events = new EventLog(this.clock);
+  readonly rng: SeededRng;
+  readonly servers = new Map<string, SimServer>();
+  readonly #recorder: SampleRecorder;
+  readonly #load: ClientLoad;
+  readonly #ctx: SimContext;
+  #dns?: DnsRecordState;
+  #lb?: LoadBalancerState;
+
+  constructor(
+    readonly scenario: Scenario,
+    seed: number,
+  ) {
+    this.rng = new SeededRng(seed);
+    this.#ctx = {
+      engine: this.engine,
+      events: this.events,
+      rng: this.rng,
+      beforeRoutingChange: () => this.#load.flush(this.engine.nowMs),
+    };
+    const { setup } = scenario;
+    for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs));
+    if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
+    if (setup.dns) this.#buildDns(setup.dns);
+    this.#recorder = new SampleRecorder(scenario.measure.resolutionMs, scenario.durationMs);
+    this.#load = new ClientLoad(
+      { ...scenario.load, ttlMs: setup.dns ? setup.dns.ttlMs : Infinity },
+      {
+        resolve: () => this.#entryEndpoint(),
+        backends: (endpoint) => this.backends(endpoint),
+        respond: (serverId) => this.#respond(serverId),
+      },
+      this.#recorder,
+      this.rng.fork('load'),
+    );
+  }
+
+  /** Runs the world until `endMs`, then counts the load up to it. */
+  async runUntil(endMs: number, onEvent?: () => void): Promise<void> {
+    await this.engine.runUntil(endMs, onEvent);
+    this.#load.flush(this.engine.nowMs);
+  }
+
+  /** Counts the load up to the current virtual time (for progress snapshots). */
+  countLoadUntilNow(): void {
+    this.#load.flush(this.engine.nowMs);
+  }
+
+  /** Requests counted so far. */
+  requestTotals(): { ok: number; total: number } {
+    return this.#recorder.totals();
+  }
+
+  samples(): SampleSeries {
+    return this.#recorder.finish();
+  }
+
+  /** Where a client's first hop goes: the DNS answer, else the load balancer, else the only server. */
+  #entryEndpoint(): string {
+    if (this.#dns) return this.#dns.answer;
+    if (this.#lb) return this.#lb.id;
+    return this.servers.keys().next().value!;
+  }
+
+  /** Servers that receive requests sent to `endpoint` now. */
+  backends(endpoint: string): readonly string[] {
+    if (this.servers.has(endpoint)) return [endpoint];
+    if (this.#lb && endpoint === this.#lb.id) return this.#lb.groups.get(this.#lb.forwardTo)!.routable;
+    return [];
+  }
+
+  #respond(serverId: string): Response {
+    return this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
+  }
+
+  #buildLoadBalancer(spec: NonNullable<Scenario['setup']['loadBalancer']>): void {
+    const groups = new Map<string, SimTargetGroup>();
+    const byPriority = [...spec.targetGroups].sort((a, b) => a.priority - b.priority);
+    const lb: LoadBalancerState = { id: spec.id, forwardTo: byPriority[0]!.id, groups };
+    for (const tgSpec of byPriority) {
+      groups.set(
+        tgSpec.id,
+        new SimTargetGroup(tgSpec, this.#ctx, (serverId) => this.#respond(serverId), (group, before, after) => {
+          if (lb.forwardTo !== group.id) return;
+          this.#routeChanged('targetGroup', group.id, before.join(','), after.join(','), before, after);
+        }),
+      );
+    }
+    this.#lb = lb;
+  }
+
+  #buildDns(spec: DnsSpec): void {
+    const state: DnsRecordState = { spec, answer: spec.primary };
+    if (this.scenario.controller.layers.dns === 'platform') {
+      const hc = spec.healthCheck;
+      const timeoutMs = defaults.route53.connectTimeoutMs + defaults.route53.responseTimeoutMs;
+      state.healthCheck = new Route53HealthCheck(
+        {
+          id: `hc-${spec.primary}`,
+          target: spec.primary,
+          intervalMs: hc.intervalMs,
+          failureThreshold: hc.failureThreshold,
+          regions: hc.regions,
+          checkersPerRegion: hc.checkersPerRegion,
+          healthyCheckerShare: defaults.route53.healthyCheckerShare,
+        },
+        this.engine,
+        this.rng.fork('route53'),
+        () => this.#endpointPassesCheck(spec.primary, timeoutMs),
+        (healthy, healthyCheckers, checkers) => {
+          this.events.emit('route53', 'health', { healthCheck: `hc-${spec.primary}`, target: spec.primary, health: healthy ? 'healthy' : 'unhealthy', healthyCheckers, checkers });
+          this.#evaluateDns();
+        },
+      );
+    } else {
+      state.forced = 'primary';
+    }
+    this.#dns = state;
+  }
+
+  /** A health check against an endpoint: a server directly, or a load balancer through its routing. */
+  #endpointPassesCheck(endpoint: string, timeoutMs: number): boolean {
+    const backends = this.backends(endpoint);
+    const response = backends.length > 0 ? this.#respond(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
+    return response.kind === 'ok' && response.latencyMs <= Math.min(timeoutMs, defaults.route53.responseTimeoutMs);
+  }
+
+  #evaluateDns(): void {
+    const dns = this.#dns!;
+    const member: FailoverMember = dns.forced ?? (dns.healthCheck!.healthy ? 'primary' : 'secondary');
+    const answer = dns.spec[member];
+    if (answer === dns.answer) return;
+    this.#ctx.beforeRoutingChange();
+    const previous = dns.answer;
+    dns.answer = answer;
+    this.events.emit('dns', 'answer', { record: dns.spec.record, answer, previous });
+    this.#routeChanged('dns', dns.spec.record, previous, answer, this.backends(previous), this.backends(answer));
+  }
+
+  #routeChanged(layer: string, resource: string, from: string, to: string, fromServers: readonly string[], toServers: readonly string[]): void {
+    this.events.emit(layer === 'dns' ? 'dns' : 'lb', 'route.changed', {
+      layer,
+      resource,
+      from,
+      to,
+      fromServers: fromServers.join(','),
+      toServers: toServers.join(','),
+    });
+  }
+
+  /** Applies a fault's effect; returns its undo. */
+  applyFault(fault: Pick<FaultSpec, 'action' | 'target' | 'latencyMs'>): () => void {
+    const server = this.servers.get(fault.target)!;
+    this.#ctx.beforeRoutingChange();
+    const before = server.state;
+    let undo: () => void;
+    switch (fault.action) {
+      case 'service-stop':
+        server.stop();
+        undo = () => server.start();
+        break;
+      case 'process-pause':
+        server.isolate();
+        undo = () => server.reconnect();
+        break;
+      case 'latency': {
+        const ms = fault.latencyMs ?? 0;
+        server.addLatency(ms);
+        undo = () => server.removeLatency(ms);
+        break;
+      }
+    }
+    this.#serverStateChanged(server, before);
+    return () => {
+      this.#ctx.beforeRoutingChange();
+      const previous = server.state;
+      undo();
+      this.#serverStateChanged(server, previous);
+    };
+  }
+
+  #serverStateChanged(server: SimServer, previous: string): void {
+    if (server.state !== previous) this.events.emit('server', 'state', { server: server.id, state: server.state, previous });
+  }
+
+  /** The health checks our controller sends, answered from the model after the response time or the timeout. */
+  readonly probePort: HealthProbePort = {
+    probe: (endpointId, { timeoutMs }) => {
+      const backends = this.backends(endpointId);
+      const response = backends.length > 0 ? this.#respond(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
+      const result: ProbeResult =
+        response.kind === 'ok'
+          ? response.latencyMs <= timeoutMs
+            ? { ok: true, latencyMs: response.latencyMs }
+            : { ok: false, latencyMs: timeoutMs, reason: 'timeout' }
+          : response.kind === 'refused'
+            ? { ok: false, latencyMs: response.latencyMs, reason: 'refused' }
+            : { ok: false, latencyMs: timeoutMs, reason: 'timeout' };
+      return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result), true));
+    },
+  };
+
+  /** Route 53 as the controller drives it: UPSERT of the failover record. */
+  readonly dnsPort: DnsPort = {
+    setActive: async (recordName, member) => {
+      const dns = this.#requireRecord(recordName);
+      if (dns.forced === undefined) throw new Error(`record ${recordName} is evaluated by Route 53 (platform mode)`);
+      dns.forced = member;
+      this.#evaluateDns();
+    },
+    getActive: async (recordName) => {
+      const dns = this.#requireRecord(recordName);
+      return dns.answer === dns.spec.primary ? 'primary' : 'secondary';
+    },
+    drainMs: async (recordName) => this.#requireRecord(recordName).spec.ttlMs,
+  };
+
+  #requireRecord(recordName: string): DnsRecordState {
+    if (!this.#dns || this.#dns.spec.record !== recordName) throw new Error(`no failover record ${recordName}`);
+    return this.#dns;
+  }
+
+  /** The load balancer's listener as the controller drives it. */
+  readonly loadBalancerPort: LoadBalancerPort = {
+    forwardTo: async (loadBalancerId, targetGroupId) => {
+      const lb = this.#requireLb(loadBalancerId);
+      const next = lb.groups.get(targetGroupId);
+      if (!next) throw new Error(`no target group ${targetGroupId}`);
+      if (lb.forwardTo === targetGroupId) return;
+      this.#ctx.beforeRoutingChange();
+      const previous = lb.groups.get(lb.forwardTo)!;
+      lb.forwardTo = targetGroupId;
+      this.#routeChanged('loadBalancer', lb.id, previous.id, next.id, previous.routable, next.routable);
+    },
+    getForwardTarget: async (loadBalancerId) => this.#requireLb(loadBalancerId).forwardTo,
+    drainMs: async (targetGroupId) => {
+      const group = this.#lb?.groups.get(targetGroupId);
+      if (!group) throw new Error(`no target group ${targetGroupId}`);
+      return group.spec.deregistrationDelayMs;
+    },
+  };
+
+  #requireLb(loadBalancerId: string): LoadBalancerState {
+    if (!this.#lb || this.#lb.id !== loadBalancerId) throw new Error(`no load balancer ${loadBalancerId}`);
+    return this.#lb;
+  }
+}
