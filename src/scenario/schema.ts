@@ -281,7 +281,7 @@ export const scenarioSchema = scenarioObject
     expect: expect ?? defaultExpectations(),
   }));
 
-function defaultExpectations() {
+function defaultExpectations(): z.output<typeof expectations> {
   return {
     detection: parseLimit(defaults.expect.detection, 'ms')!,
     switch: parseLimit(defaults.expect.switch, 'ms')!,
@@ -375,5 +375,5 @@ export type FaultSpec = Scenario['faults'][number];
 export type OperationSpec = Scenario['operations'][number];
 export type ControllerSpec = Scenario['controller'];
 export type LayerMode = Scenario['controller']['layers']['dns'];
-export type Expectations = Scenario['expect'];
+export type Expectations = z.output<typeof expectations>;
 export type ExpectationName = keyof Expectations;

@@ -1,0 +1,231 @@
+import { serverList, type RunEvent } from './events.js';
+import type { SampleSeries } from './samples.js';
+
+/** Per-fault figures, as design.md §4 defines them. `null`: it did not happen within the run. */
+export interface FaultMetrics {
+  faultId: string;
+  action: string;
+  target: string;
+  /** A planned maintenance stop (after a planned failover), not a failure. */
+  planned: boolean;
+  injectedAtMs: number;
+  removedAtMs: number | null;
+  detectedAtMs: number | null;
+  /** Which checker declared it first: `controller`, `route53`, `lb`. */
+  detectedBy: string | null;
+  switchedAtMs: number | null;
+  recoveredAtMs: number | null;
+  failedBackAtMs: number | null;
+  detectionMs: number | null;
+  switchMs: number | null;
+  rtoMs: number | null;
+  failbackMs: number | null;
+  downtimeMs: number;
+  errorCount: number;
+  requestCount: number;
+}
+
+/** Whole-run figures: timings are the worst fault's, counts are the whole run's. */
+export interface RunMetrics {
+  detectionMs: number | null;
+  switchMs: number | null;
+  rtoMs: number | null;
+  failbackMs: number | null;
+  downtimeMs: number;
+  errorCount: number;
+  requestCount: number;
+  errorRate: number;
+  /** Resolution of every time derived from samples. */
+  resolutionMs: number;
+  perFault: FaultMetrics[];
+}
+
+export interface MeasureOptions {
+  durationMs: number;
+  recovery: { windowMs: number; successRatio: number };
+  /** Servers behind an endpoint id (a server, or every target of a load balancer). */
+  serversBehind: (endpoint: string) => string[];
+}
+
+interface FaultWindow {
+  faultId: string;
+  action: string;
+  target: string;
+  planned: boolean;
+  injectedAtMs: number;
+  removedAtMs: number | null;
+}
+
+/** Computes detection, switch, RTO, failback, downtime and errors from an event log and client samples. */
+export function measure(events: readonly RunEvent[], samples: SampleSeries, options: MeasureOptions): RunMetrics {
+  const windows = faultWindows(events);
+  const sums = prefixSums(samples);
+  const perFault = windows.map((w) => {
+    const starts = windows.map((o) => o.injectedAtMs).filter((t) => t > w.injectedAtMs);
+    const attributionEndMs = Math.min(options.durationMs, ...starts);
+    return measureFault(w, attributionEndMs, events, samples, sums, options);
+  });
+  const unplanned = perFault.filter((f) => !f.planned);
+  const errorCount = sums.err.at(-1)!;
+  const requestCount = errorCount + sums.ok.at(-1)!;
+  const erroredBuckets = samples.err.filter((n) => n > 0).length;
+  return {
+    detectionMs: worst(unplanned.map((f) => f.detectionMs)),
+    switchMs: worst(unplanned.map((f) => f.switchMs)),
+    rtoMs: worst(unplanned.map((f) => f.rtoMs)),
+    failbackMs: worst(perFault.filter(needsFailback).map((f) => f.failbackMs)),
+    downtimeMs: erroredBuckets * samples.resolutionMs,
+    errorCount,
+    requestCount,
+    errorRate: requestCount > 0 ? errorCount / requestCount : 0,
+    resolutionMs: samples.resolutionMs,
+    perFault,
+  };
+}
+
+/** Failback applies once a fault is removed after traffic had left its target (or after planned maintenance). */
+function needsFailback(f: FaultMetrics): boolean {
+  return f.removedAtMs !== null && (f.switchedAtMs !== null || f.planned);
+}
+
+/** Largest value; null when there is none or when one of them never happened. */
+function worst(values: Array<number | null>): number | null {
+  if (values.length === 0 || values.some((v) => v === null)) return null;
+  return Math.max(...(values as number[]));
+}
+
+function faultWindows(events: readonly RunEvent[]): FaultWindow[] {
+  const windows: FaultWindow[] = [];
+  for (const e of events) {
+    if (e.component !== 'fault') continue;
+    const faultId = String(e.detail.faultId);
+    if (e.type === 'injected') {
+      windows.push({
+        faultId,
+        action: String(e.detail.action),
+        target: String(e.detail.target),
+        planned: e.detail.planned === true,
+        injectedAtMs: e.atMs,
+        removedAtMs: null,
+      });
+    } else if (e.type === 'removed') {
+      const open = windows.find((w) => w.faultId === faultId && w.removedAtMs === null);
+      if (open) open.removedAtMs = e.atMs;
+    }
+  }
+  return windows;
+}
+
+interface Sums {
+  ok: number[];
+  err: number[];
+}
+
+/** ok[i] = requests that succeeded in buckets [0, i). */
+function prefixSums(samples: SampleSeries): Sums {
+  const ok = [0];
+  const err = [0];
+  for (let i = 0; i < samples.ok.length; i++) {
+    ok.push(ok[i]! + samples.ok[i]!);
+    err.push(err[i]! + samples.err[i]!);
+  }
+  return { ok, err };
+}
+
+function measureFault(
+  w: FaultWindow,
+  attributionEndMs: number,
+  events: readonly RunEvent[],
+  samples: SampleSeries,
+  sums: Sums,
+  options: MeasureOptions,
+): FaultMetrics {
+  const behind = (endpoint: unknown) => typeof endpoint === 'string' && options.serversBehind(endpoint).includes(w.target);
+  const activeUntilMs = w.removedAtMs ?? options.durationMs;
+  const detect = events.find(
+    (e) =>
+      e.atMs >= w.injectedAtMs &&
+      e.atMs < activeUntilMs &&
+      e.detail.health === 'unhealthy' &&
+      ((e.component === 'controller' && e.type === 'health') ||
+        (e.component === 'route53' && e.type === 'health') ||
+        (e.component === 'lb' && e.type === 'target.health')) &&
+      behind(e.detail.target),
+  );
+  const switched = events.find(
+    (e) =>
+      e.type === 'route.changed' &&
+      e.atMs >= w.injectedAtMs &&
+      e.atMs < activeUntilMs &&
+      serverList(e.detail.fromServers).includes(w.target) &&
+      !serverList(e.detail.toServers).includes(w.target),
+  );
+  const failedBack =
+    w.removedAtMs === null
+      ? undefined
+      : events.find(
+          (e) =>
+            e.type === 'route.changed' &&
+            e.atMs >= w.removedAtMs! &&
+            serverList(e.detail.toServers).includes(w.target) &&
+            !serverList(e.detail.fromServers).includes(w.target),
+        );
+
+  const res = samples.resolutionMs;
+  const firstBucket = Math.floor(w.injectedAtMs / res);
+  const endBucket = Math.min(samples.ok.length, Math.ceil(attributionEndMs / res));
+  const errorCount = sums.err[endBucket]! - sums.err[firstBucket]!;
+  const requestCount = errorCount + sums.ok[endBucket]! - sums.ok[firstBucket]!;
+  let downtimeBuckets = 0;
+  for (let b = firstBucket; b < endBucket; b++) if (samples.err[b]! > 0) downtimeBuckets++;
+  const recoveredAtMs = recoveryTime(w.injectedAtMs, firstBucket, endBucket, samples, sums, options.recovery);
+
+  const detectedAtMs = detect?.atMs ?? null;
+  const switchedAtMs = switched?.atMs ?? null;
+  return {
+    ...w,
+    detectedAtMs,
+    detectedBy: detect?.component ?? null,
+    switchedAtMs,
+    recoveredAtMs,
+    failedBackAtMs: failedBack?.atMs ?? null,
+    detectionMs: detectedAtMs === null ? null : detectedAtMs - w.injectedAtMs,
+    switchMs: switchedAtMs === null || detectedAtMs === null ? null : Math.max(0, switchedAtMs - detectedAtMs),
+    rtoMs: recoveredAtMs === null ? null : recoveredAtMs - w.injectedAtMs,
+    failbackMs: failedBack && w.removedAtMs !== null ? failedBack.atMs - w.removedAtMs : null,
+    downtimeMs: downtimeBuckets * res,
+    errorCount,
+    requestCount,
+  };
+}
+
+/**
+ * Start of the first window (after the first error the fault caused) in which clients succeed at
+ * the recovery ratio; the injection time itself when clients saw no error; null when never.
+ */
+function recoveryTime(
+  injectedAtMs: number,
+  firstBucket: number,
+  endBucket: number,
+  samples: SampleSeries,
+  sums: Sums,
+  recovery: MeasureOptions['recovery'],
+): number | null {
+  let firstError = -1;
+  for (let b = firstBucket; b < endBucket; b++) {
+    if (samples.err[b]! > 0) {
+      firstError = b;
+      break;
+    }
+  }
+  if (firstError < 0) return injectedAtMs;
+  const windowBuckets = Math.max(1, Math.round(recovery.windowMs / samples.resolutionMs));
+  const total = samples.ok.length;
+  for (let b = firstError; b < total; b++) {
+    const end = Math.min(total, b + windowBuckets);
+    const ok = sums.ok[end]! - sums.ok[b]!;
+    const err = sums.err[end]! - sums.err[b]!;
+    if (samples.ok[b]! > 0 && ok + err > 0 && ok / (ok + err) >= recovery.successRatio) return b * samples.resolutionMs;
+  }
+  return null;
+}

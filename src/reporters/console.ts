@@ -1,0 +1,131 @@
+import pc from 'picocolors';
+import { formatValue } from '../measure/expectations.js';
+import type { RunEvent } from '../measure/events.js';
+import type { FaultMetrics } from '../measure/metrics.js';
+import type { Progress } from '../run/drill.js';
+import type { RunResult } from '../run/result.js';
+import { formatDurationMs } from '../scenario/duration.js';
+import type { Reporter, RunStart } from './reporter.js';
+
+/** Events worth a line while the run goes: faults, verdicts of checkers, failovers, routing changes. */
+function describeEvent(e: RunEvent): string | undefined {
+  const d = e.detail;
+  switch (`${e.component}.${e.type}`) {
+    case 'fault.injected':
+      return pc.red(`fault ${d.faultId}: ${d.action} on ${d.target}${d.planned ? ' (planned maintenance)' : ''}`);
+    case 'fault.removed':
+      return pc.green(`fault ${d.faultId} removed from ${d.target}`);
+    case 'controller.health':
+      return d.health === 'degraded' ? undefined : `controller: ${d.target} ${d.health}${d.reason ? ` (${d.reason})` : ''}`;
+    case 'controller.failover':
+      return d.status === 'pending'
+        ? undefined
+        : pc.yellow(`controller: ${d.failoverId} ${d.direction} ${d.group} ${d.from} → ${d.to} (${d.type}) ${d.status}`);
+    case 'controller.drain.complete':
+      return `controller: ${d.group} ${d.member} drained`;
+    case 'route53.health':
+      return `route53: health check ${d.healthCheck} ${d.health} (${d.healthyCheckers}/${d.checkers} checkers healthy)`;
+    case 'lb.target.health':
+      return `lb: ${d.targetGroup}/${d.target} ${d.health}`;
+    case 'dns.route.changed':
+    case 'lb.route.changed':
+      return pc.cyan(`route: ${d.layer} ${d.resource} ${d.from} → ${d.to}`);
+    case 'operator.request':
+      return `operator: ${d.action} on ${d.layer}`;
+    default:
+      return undefined;
+  }
+}
+
+const clock = (ms: number) => formatDurationMs(ms).padStart(8);
+
+/** Live progress and the end-of-run summary, for people at a terminal or reading a CI log. */
+export class ConsoleReporter implements Reporter {
+  #start?: RunStart;
+  #lastPhase = '';
+  #ticks = 0;
+  #statusShown = false;
+  readonly #tty: boolean;
+
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
+    this.#tty = (out as NodeJS.WriteStream).isTTY === true;
+  }
+
+  #line(text = ''): void {
+    if (this.#statusShown) this.out.write('\r\x1b[2K');
+    this.#statusShown = false;
+    this.out.write(text + '\n');
+  }
+
+  onRunStart(start: RunStart): void {
+    this.#start = start;
+    this.#line(`seed=${start.seed}`);
+    this.#line(pc.bold(`faildrill run ${start.scenario}`) + pc.dim(` (${start.file}, target ${start.target})`));
+  }
+
+  onEvent(event: RunEvent): void {
+    const text = describeEvent(event);
+    if (text) this.#line(`${pc.dim(clock(event.atMs))}  ${text}`);
+  }
+
+  /** On a terminal, one status line rewritten in place; in a log, a line per phase change and every tenth of the run. */
+  onProgress(p: Progress): void {
+    const quiet = p.phase === this.#lastPhase && this.#ticks++ % 5 !== 4;
+    this.#lastPhase = p.phase;
+    if (!this.#tty && quiet) return;
+    const ratio = p.successRatio === undefined ? '   n/a' : `${(p.successRatio * 100).toFixed(1).padStart(5)}%`;
+    const colour = p.successRatio === undefined || p.successRatio >= 0.99 ? pc.green : p.successRatio >= 0.9 ? pc.yellow : pc.red;
+    const status = pc.dim(`${clock(p.atMs)} / ${formatDurationMs(p.durationMs)}  ${p.phase.padEnd(24)} success `) + colour(ratio);
+    if (!this.#tty) return this.#line(status);
+    this.out.write(`\r\x1b[2K${status}`);
+    this.#statusShown = true;
+  }
+
+  onRunEnd(result: RunResult, outDir: string): void {
+    const m = result.metrics;
+    this.#line();
+    this.#line(pc.bold('Faults'));
+    this.#table(
+      ['fault', 'action', 'target', 'injected', 'detection', 'by', 'switch', 'RTO', 'failback', 'errors'],
+      m.perFault.map((f: FaultMetrics) => [
+        f.faultId,
+        f.action,
+        f.target,
+        formatDurationMs(f.injectedAtMs),
+        formatValue('ms', f.detectionMs),
+        f.detectedBy ?? '—',
+        formatValue('ms', f.switchMs),
+        formatValue('ms', f.rtoMs),
+        formatValue('ms', f.failbackMs),
+        `${f.errorCount}/${f.requestCount}`,
+      ]),
+    );
+    this.#line();
+    this.#line(pc.bold('Expectations') + pc.dim(` (resolution ${formatDurationMs(m.resolutionMs)})`));
+    this.#table(
+      ['metric', 'limit', 'actual', ''],
+      result.expectations.map((e) => [e.name, e.limit, formatValue(e.unit, e.actual), e.pass ? pc.green('pass') : pc.red('FAIL')]),
+    );
+    this.#line(
+      pc.dim(
+        `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}`,
+      ),
+    );
+    this.#line();
+    const verdict = result.verdict === 'pass' ? pc.bgGreen(pc.black(' PASS ')) : pc.bgRed(pc.white(' FAIL '));
+    this.#line(`${verdict} ${result.scenario.name} seed=${result.seed} → ${outDir}`);
+    if (result.verdict === 'fail') {
+      for (const e of result.expectations.filter((x) => !x.pass)) this.#line(pc.red(`  ✗ ${e.message}`));
+      this.#line(`reproduce: faildrill run ${this.#start?.file ?? result.scenario.file} --seed ${result.seed} --target ${result.target}`);
+    }
+  }
+
+  #table(header: string[], rows: string[][]): void {
+    const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+    const widths = header.map((h, i) => Math.max(visible(h).length, ...rows.map((r) => visible(r[i] ?? '').length)));
+    const fmt = (cells: string[]) =>
+      cells.map((c, i) => c + ' '.repeat(Math.max(0, widths[i]! - visible(c).length))).join('  ').trimEnd();
+    this.#line(pc.dim(fmt(header)));
+    for (const row of rows) this.#line(fmt(row));
+  }
+}

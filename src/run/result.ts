@@ -1,0 +1,90 @@
+import type { FailoverEvent } from '../controller/controller.js';
+import { checkExpectations, type ExpectationResult } from '../measure/expectations.js';
+import type { RunEvent } from '../measure/events.js';
+import { measure, type RunMetrics } from '../measure/metrics.js';
+import type { SampleSeries } from '../measure/samples.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import { serversBehind } from './controller-config.js';
+import type { DrillRecord } from './drill.js';
+import { version } from './version.js';
+
+export const RESULT_SCHEMA_VERSION = 1;
+/** Most points the timeline keeps; finer samples are merged, so a one-hour run stays small. */
+export const TIMELINE_MAX_POINTS = 1_200;
+
+/** Client samples merged to at most {@link TIMELINE_MAX_POINTS} buckets, as arrays (compact JSON). */
+export interface Timeline {
+  bucketMs: number;
+  ok: number[];
+  err: number[];
+  p50Ms: number[];
+  p99Ms: number[];
+}
+
+/**
+ * Everything one run produced: `result.json`. It holds no wall-clock time, so the same scenario and
+ * seed give the same bytes.
+ */
+export interface RunResult {
+  schemaVersion: number;
+  faildrill: { version: string };
+  scenario: { name: string; description: string; file: string; hash: string };
+  target: 'sim' | 'host' | 'aws';
+  seed: number;
+  durationMs: number;
+  verdict: 'pass' | 'fail';
+  metrics: RunMetrics;
+  expectations: ExpectationResult[];
+  failovers: FailoverEvent[];
+  timeline: Timeline;
+  events: RunEvent[];
+}
+
+/** Measures a drill and checks its expectations. */
+export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunResult {
+  const { scenario } = loaded;
+  const metrics = measure(record.events, record.samples, {
+    durationMs: record.durationMs,
+    recovery: scenario.measure.recovery,
+    serversBehind: (endpoint) => serversBehind(scenario, endpoint),
+  });
+  const expectations = checkExpectations(scenario.expect, metrics);
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    faildrill: { version },
+    scenario: { name: scenario.name, description: scenario.description, file: loaded.file, hash: loaded.hash },
+    target: record.target,
+    seed: record.seed,
+    durationMs: record.durationMs,
+    verdict: expectations.every((e) => e.pass) ? 'pass' : 'fail',
+    metrics,
+    expectations,
+    failovers: record.failovers.map((f) => ({ ...f })),
+    timeline: timelineOf(record.samples),
+    events: record.events,
+  };
+}
+
+/** Merges sample buckets by a whole factor so that at most {@link TIMELINE_MAX_POINTS} remain. */
+export function timelineOf(samples: SampleSeries): Timeline {
+  const factor = Math.max(1, Math.ceil(samples.ok.length / TIMELINE_MAX_POINTS));
+  const timeline: Timeline = { bucketMs: samples.resolutionMs * factor, ok: [], err: [], p50Ms: [], p99Ms: [] };
+  for (let start = 0; start < samples.ok.length; start += factor) {
+    const end = Math.min(samples.ok.length, start + factor);
+    let ok = 0;
+    let err = 0;
+    let p50 = 0;
+    let p99 = 0;
+    for (let i = start; i < end; i++) {
+      ok += samples.ok[i]!;
+      err += samples.err[i]!;
+      p50 = Math.max(p50, samples.p50Ms[i]!);
+      p99 = Math.max(p99, samples.p99Ms[i]!);
+    }
+    timeline.ok.push(ok);
+    timeline.err.push(err);
+    timeline.p50Ms.push(p50);
+    timeline.p99Ms.push(p99);
+  }
+  return timeline;
+}
