@@ -11,7 +11,7 @@ export class VirtualClock implements Clock {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.engine.after(Math.max(0, ms), resolve, true);
+      this.engine.after(Math.max(0, ms), resolve);
     });
   }
 }

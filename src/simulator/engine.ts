@@ -5,8 +5,6 @@ interface ScheduledEvent {
   sequence: number;
   run: () => void;
   cancelled: boolean;
-  /** The callback resolves a promise: let the awaiting code run before the next event. */
-  wakesAsync: boolean;
 }
 
 /** A handle to cancel a scheduled event. */
@@ -40,15 +38,15 @@ export class Engine {
   }
 
   /** Runs `run` at `atMs` (not before now); events at the same time run in scheduling order. */
-  at(atMs: number, run: () => void, wakesAsync = false): Timer {
-    const event: ScheduledEvent = { atMs: Math.max(atMs, this.#nowMs), sequence: this.#sequence++, run, cancelled: false, wakesAsync };
+  at(atMs: number, run: () => void): Timer {
+    const event: ScheduledEvent = { atMs: Math.max(atMs, this.#nowMs), sequence: this.#sequence++, run, cancelled: false };
     this.#queue.push(event);
     return { cancel: () => void (event.cancelled = true) };
   }
 
   /** Runs `run` after `delayMs` of virtual time. */
-  after(delayMs: number, run: () => void, wakesAsync = false): Timer {
-    return this.at(this.#nowMs + delayMs, run, wakesAsync);
+  after(delayMs: number, run: () => void): Timer {
+    return this.at(this.#nowMs + delayMs, run);
   }
 
   /** Processes every event before `endMs`, then sets the clock to `endMs`. */
@@ -62,7 +60,8 @@ export class Engine {
       this.#nowMs = next.atMs;
       this.#processed++;
       next.run();
-      if (next.wakesAsync) await drainMicrotasks();
+      // Code awaiting a port or the clock continues at this instant, before time moves on.
+      await drainMicrotasks();
       onEvent?.();
     }
     this.#nowMs = Math.max(this.#nowMs, endMs);

@@ -4,6 +4,8 @@ import type { Response } from './server.js';
 
 interface Client {
   phaseMs: number;
+  /** How old the client's cached answer already is at the start of the run: caches do not expire in lockstep. */
+  initialCacheAgeMs: number;
   honoursTtl: boolean;
   endpoint?: string;
   expiresAtMs: number;
@@ -49,6 +51,7 @@ export class ClientLoad {
     const order = shuffle([...Array(spec.clients).keys()], rng);
     this.#clients = order.map((position) => ({
       phaseMs: rng.next() * this.#periodMs,
+      initialCacheAgeMs: Number.isFinite(spec.ttlMs) ? rng.next() * spec.ttlMs : 0,
       honoursTtl: position < honouring,
       expiresAtMs: -Infinity,
     }));
@@ -75,8 +78,9 @@ export class ClientLoad {
       }
       if (t >= toMs) continue;
       if (client.endpoint === undefined || client.honoursTtl) {
+        const ageMs = client.endpoint === undefined ? client.initialCacheAgeMs : 0;
         client.endpoint = this.paths.resolve();
-        client.expiresAtMs = t + this.spec.ttlMs;
+        client.expiresAtMs = t + this.spec.ttlMs - ageMs;
         this.#renewWithin(client, toMs);
       }
       add(client.endpoint, client, t, toMs);

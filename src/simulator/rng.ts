@@ -11,6 +11,14 @@ function subSeed(seed: number, name: string): number {
   return hash | 0;
 }
 
+/** murmur3's 32-bit finalizer: nearby seeds give unrelated generator states (xoroshiro's first draws follow the raw seed). */
+function scramble(seed: number): number {
+  let h = seed | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
 /**
  * Seeded generator (xoroshiro128+ from pure-rand). `fork(name)` derives a child from this
  * generator's seed and the name only, so a subsystem's draws never depend on another's.
@@ -19,7 +27,7 @@ export class SeededRng implements Rng {
   readonly #generator: RandomGenerator;
 
   constructor(readonly seed: number) {
-    this.#generator = xoroshiro128plus(seed);
+    this.#generator = xoroshiro128plus(scramble(seed));
   }
 
   next(): number {

@@ -237,7 +237,7 @@ export class SimWorld {
           : response.kind === 'refused'
             ? { ok: false, latencyMs: response.latencyMs, reason: 'refused' }
             : { ok: false, latencyMs: timeoutMs, reason: 'timeout' };
-      return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result), true));
+      return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result)));
     },
   };
 

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { faildrill, repoRoot, tempDir, tempFile } from '../helpers/cli.js';
+
+const strict = readFileSync(join(repoRoot, 'scenarios/dns-failover.yaml'), 'utf8').replace('rto: "< 120s"', 'rto: "< 10s"');
+
+describe('faildrill CLI', () => {
+  it('exits 1 and prints the reproduce command when an expectation is missed', () => {
+    const out = tempDir();
+    const file = tempFile('strict.yaml', strict);
+    const r = faildrill(['run', file, '--out', out, '--seed', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ rto 1m \d\ds >= limit 10\.0s/);
+    expect(r.stdout).toContain(`reproduce: faildrill run ${file} --seed 5 --target sim`);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.verdict).toBe('fail');
+    expect(result.expectations.find((e: { name: string }) => e.name === 'rto').pass).toBe(false);
+  });
+
+  it('writes into reports/<scenario>/<run-id>/ by default', () => {
+    const cwd = tempDir();
+    const r = faildrill(['run', join(repoRoot, 'scenarios/lb-failover.yaml'), '--reporter', 'json', '--seed', '9'], cwd);
+    expect(r.code).toBe(0);
+    const runs = readdirSync(join(cwd, 'reports/lb-failover'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(/^\d{8}T\d{6}Z-s9$/);
+    expect(existsSync(join(cwd, 'reports/lb-failover', runs[0]!, 'result.json'))).toBe(true);
+  });
+
+  it('documents the exit codes in --help, and --version prints the package version', () => {
+    const help = faildrill(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Exit codes:[\s\S]*0 +the run passed[\s\S]*1 +an expectation was missed[\s\S]*2 +invalid[\s\S]*3 +the environment/);
+    const runHelp = faildrill(['run', '--help']);
+    expect(runHelp.stdout).toContain('--seed <n>');
+    expect(runHelp.stdout).toContain('Exit codes:');
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    expect(faildrill(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+
+  it('rejects bad usage with exit 2 and no stack trace', () => {
+    for (const args of [['run'], ['run', 'scenarios/dns-failover.yaml', '--seed', 'abc'], ['run', 'scenarios/dns-failover.yaml', '--reporter', 'nope'], ['bogus']]) {
+      const r = faildrill(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+    const host = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'host']);
+    expect(host.code).toBe(2);
+    expect(host.stderr).toContain("target 'host' is not available yet");
+  });
+
+  it('lists the shipped scenarios with their descriptions', () => {
+    const r = faildrill(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/scenarios\/dns-failover\.yaml +Route 53 failover record/);
+    expect(r.stdout).toMatch(/scenarios\/planned-maintenance\.yaml +Planned failover/);
+  });
+
+  it('prints live progress: phases, virtual time, success rate and events as they happen', () => {
+    const r = faildrill(['run', 'scenarios/dns-failover.yaml', '--reporter', 'console', '--out', tempDir()]);
+    const lines = r.stdout.split('\n');
+    const fault = lines.findIndex((l) => l.includes('fault primary-down: service-stop on web-primary'));
+    const route = lines.findIndex((l) => l.includes('route: dns app.example.com web-primary → web-secondary'));
+    expect(fault).toBeGreaterThan(0);
+    expect(route).toBeGreaterThan(fault);
+    expect(lines.some((l) => /\/ 12m 00s +baseline +success 100\.0%/.test(l))).toBe(true);
+    expect(lines.some((l) => /\/ 12m 00s +fault primary-down +success +\d+\.\d%/.test(l))).toBe(true);
+  });
+});

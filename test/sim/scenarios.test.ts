@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { faildrill, repoRoot, tempDir } from '../helpers/cli.js';
+
+const shipped = readdirSync(join(repoRoot, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
+
+describe('shipped scenarios on the simulator', () => {
+  it('ships the three core scenarios', () => {
+    expect(shipped).toEqual(expect.arrayContaining(['dns-failover.yaml', 'lb-failover.yaml', 'planned-maintenance.yaml']));
+  });
+
+  describe.each(shipped)('%s', (file) => {
+    const path = join('scenarios', file);
+
+    it('passes its expectations, exits 0 and writes result.json', () => {
+      const out = tempDir();
+      const run = faildrill(['run', path, '--out', out]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^seed=\d+\n/);
+      expect(run.stdout).toContain('PASS');
+      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+      expect(result.schemaVersion).toBe(1);
+      expect(result.verdict).toBe('pass');
+      expect(result.target).toBe('sim');
+      expect(result.scenario.hash).toMatch(/^[0-9a-f]{16}$/);
+      expect(result.metrics.requestCount).toBeGreaterThan(1000);
+      expect(result.expectations.length).toBeGreaterThan(0);
+      for (const e of result.expectations) expect(e.pass).toBe(true);
+      expect(result.events.some((e: { component: string }) => e.component === 'fault')).toBe(true);
+    });
+
+    it('gives byte-identical result.json for the same seed, and a different one for another seed', () => {
+      const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+      expect(faildrill(['run', path, '--out', a, '--reporter', 'json']).code).toBe(0);
+      expect(faildrill(['run', path, '--out', b, '--reporter', 'json']).code).toBe(0);
+      faildrill(['run', path, '--out', c, '--reporter', 'json', '--seed', '1234']);
+      const bytes = (dir: string) => readFileSync(join(dir, 'result.json'));
+      expect(bytes(a).equals(bytes(b))).toBe(true);
+      expect(bytes(a).equals(bytes(c))).toBe(false);
+    });
+  });
+});
