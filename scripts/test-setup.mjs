@@ -49,10 +49,9 @@ function installNodeModules() {
   else if (installed === undefined) log('node_modules has no .package-lock.json');
   else if (lock !== undefined && lock > installed) log('package-lock.json is newer than node_modules');
   else return log('node_modules up to date');
-  if (lock !== undefined && run('npm', ['ci'], true)) return;
-  // A registry that serves only this platform's optional packages yields a lock that `npm ci` calls out of sync.
-  if (lock !== undefined) log('falling back to npm install');
-  run('npm', ['install']);
+  // Not `npm ci`: the registry here serves only this platform's optional packages (rollup's), so the
+  // lock lacks the others and `npm ci` calls it out of sync. `npm install` honours the lock as it is.
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 function enabledPrerequisites() {

@@ -121,6 +121,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   #table(header: string[], rows: string[][]): void {
+    // eslint-disable-next-line no-control-regex -- strips ANSI colour codes to measure visible width
     const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
     const widths = header.map((h, i) => Math.max(visible(h).length, ...rows.map((r) => visible(r[i] ?? '').length)));
     const fmt = (cells: string[]) =>

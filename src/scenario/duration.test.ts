@@ -34,6 +34,8 @@ describe('formatDurationMs', () => {
     [3_725_000, '1h 02m 05s'],
     [-1_500, '-1.5s'],
     [-185_000, '-3m 05s'],
+    [999.6, '1.0s'],
+    [59_960, '1m 00s'],
   ])('%d ms is %j', (ms, text) => {
     expect(formatDurationMs(ms)).toBe(text);
   });

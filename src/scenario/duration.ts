@@ -14,8 +14,8 @@ export function formatDurationMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   const sign = ms < 0 ? '-' : '';
   const abs = Math.abs(ms);
-  if (abs < 1_000) return `${sign}${Math.round(abs)}ms`;
-  if (abs < 60_000) return `${sign}${(abs / 1_000).toFixed(1)}s`;
+  if (Math.round(abs) < 1_000) return `${sign}${Math.round(abs)}ms`;
+  if (Math.round(abs / 100) < 600) return `${sign}${(abs / 1_000).toFixed(1)}s`;
   const totalSec = Math.round(abs / 1_000);
   const h = Math.floor(totalSec / 3600);
   const m = Math.floor((totalSec % 3600) / 60);

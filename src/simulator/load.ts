@@ -98,9 +98,16 @@ export class ClientLoad {
     }
   }
 
+  /**
+   * Index of the client's first request at or after `tMs`. The tolerance keeps it exact for a `tMs`
+   * that is itself a computed request time (`phase + k × period` need not divide back to exactly k).
+   */
+  #requestIndex(client: Client, tMs: number): number {
+    return Math.max(0, Math.ceil((tMs - client.phaseMs) / this.#periodMs - 1e-6));
+  }
+
   #firstRequestAtOrAfter(client: Client, tMs: number): number {
-    const k = Math.max(0, Math.ceil((tMs - client.phaseMs) / this.#periodMs));
-    return client.phaseMs + k * this.#periodMs;
+    return client.phaseMs + this.#requestIndex(client, tMs) * this.#periodMs;
   }
 
   #lastRequestBefore(client: Client, tMs: number): number {
@@ -109,8 +116,7 @@ export class ClientLoad {
 
   /** Requests of `client` in [a, b). */
   #count(client: Client, aMs: number, bMs: number): number {
-    const k = (t: number) => Math.max(0, Math.ceil((t - client.phaseMs) / this.#periodMs));
-    return bMs <= aMs ? 0 : k(bMs) - k(aMs);
+    return bMs <= aMs ? 0 : this.#requestIndex(client, bMs) - this.#requestIndex(client, aMs);
   }
 
   #countInto(perBucket: Map<number, number>, client: Client, fromMs: number, toMs: number): void {
