@@ -156,10 +156,28 @@ describe('FailoverController', () => {
     expect(h.setCalls).toEqual([{ atMs: 10_000, member: 'secondary' }]);
     const drained = h.events.events.find((e) => e.type === 'drain.complete');
     expect(drained?.atMs).toBe(70_000);
+    // the planned failover completes once drained, not when routing changed
+    expect(h.controller.failovers[0]).toMatchObject({ type: 'planned', status: 'completed', startMs: 10_000, endMs: 70_000 });
     // the primary stays healthy, yet no automatic failback during maintenance
     expect(h.active()).toBe('secondary');
     h.controller.endMaintenance('dns:app');
     await h.engine.runUntil(81_000);
+    expect(h.active()).toBe('primary');
+  });
+
+  it('rolls a planned failover back when the secondary fails while the primary drains', async () => {
+    const h = harness();
+    h.controller.start();
+    h.at(10_000, () => void h.controller.plannedFailover('dns:app'));
+    h.at(20_000, () => h.up.set('b', false));
+    await h.engine.runUntil(80_000);
+    expect(h.setCalls.map((c) => [c.atMs, c.member])).toEqual([
+      [10_000, 'secondary'],
+      [70_000, 'primary'],
+    ]);
+    expect(h.controller.failovers[0]).toMatchObject({ type: 'planned', status: 'rolled_back' });
+    expect(h.events.events.some((e) => e.type === 'drain.aborted')).toBe(true);
+    expect(h.events.events.some((e) => e.type === 'drain.complete')).toBe(false);
     expect(h.active()).toBe('primary');
   });
 });

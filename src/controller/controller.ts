@@ -156,23 +156,31 @@ export class FailoverController {
   async plannedFailover(groupId: string): Promise<FailoverEvent | undefined> {
     const group = this.#group(groupId);
     group.maintenance = true;
-    const event = await this.#switch(group, 'secondary', 'planned', 'planned maintenance of the primary');
-    if (!event || event.status !== 'completed') {
-      group.maintenance = false;
-      return event;
-    }
+    const event = await this.#switch(group, 'secondary', 'planned', 'planned maintenance of the primary', () =>
+      this.#drain(group),
+    );
+    if (event?.status !== 'completed') group.maintenance = false;
+    return event;
+  }
+
+  /** Waits until the primary has drained; false when the secondary failed meanwhile (roll back). */
+  async #drain(group: GroupState): Promise<boolean> {
     const drainMs = await this.#drainMs(group, 'primary');
-    this.ports.events.emit('controller', 'drain.start', { group: group.spec.id, member: 'primary', drainMs });
-    await this.ports.clock.sleep(drainMs);
-    if (group.active !== 'secondary') return event;
-    this.ports.events.emit('controller', 'drain.complete', { group: group.spec.id, member: 'primary' });
-    this.ports.notifier.notify({
-      atMs: this.ports.clock.nowMs(),
+    const { events, clock, notifier } = this.ports;
+    events.emit('controller', 'drain.start', { group: group.spec.id, member: 'primary', drainMs });
+    await clock.sleep(drainMs);
+    if (this.#failing(group.health.secondary)) {
+      events.emit('controller', 'drain.aborted', { group: group.spec.id, reason: `secondary ${group.health.secondary}` });
+      return false;
+    }
+    events.emit('controller', 'drain.complete', { group: group.spec.id, member: 'primary' });
+    notifier.notify({
+      atMs: clock.nowMs(),
       severity: 'info',
       summary: `${group.spec.id}: primary drained after ${drainMs} ms; it may be taken down`,
-      failoverId: event.failoverId,
+      failoverId: group.inFlight?.failoverId,
     });
-    return event;
+    return true;
   }
 
   /** Ends the maintenance hold of a planned failover: failback follows the configured policy. */
@@ -282,7 +290,18 @@ export class FailoverController {
     this.#close(group, event, 'failed', 'no healthy member to fail over to');
   }
 
-  async #switch(group: GroupState, to: FailoverMember, type: FailoverType, reason: string): Promise<FailoverEvent | undefined> {
+  /**
+   * Switches `group` to `to`. `settle`, when given, runs after routing changed and before the event
+   * completes (a planned failover drains there); when it returns false, routing is switched back
+   * and the event is rolled back.
+   */
+  async #switch(
+    group: GroupState,
+    to: FailoverMember,
+    type: FailoverType,
+    reason: string,
+    settle?: () => Promise<boolean>,
+  ): Promise<FailoverEvent | undefined> {
     if (group.inFlight) {
       this.ports.events.emit('controller', 'failover.rejected', {
         group: group.spec.id,
@@ -291,19 +310,28 @@ export class FailoverController {
       return undefined;
     }
     if (group.active === to) return undefined;
+    const from = group.active;
     const event = this.#open(group, to, type, reason);
     group.inFlight = event;
     this.#transition(event, 'in_progress');
     try {
       await this.#route(group.spec, to);
       group.active = to;
+      if (settle && !(await settle())) {
+        await this.#route(group.spec, from);
+        group.active = from;
+        this.#close(group, event, 'rolled_back', `${other(from)} unhealthy before it settled`);
+        return event;
+      }
       this.#close(group, event, 'completed');
     } catch (err) {
       const active = await this.#readActive(group.spec).catch(() => group.active);
-      if (active !== group.active) {
-        await this.#route(group.spec, group.active).catch(() => undefined);
+      if (active !== from) {
+        await this.#route(group.spec, from).catch(() => undefined);
+        group.active = from;
         this.#close(group, event, 'rolled_back', (err as Error).message);
       } else {
+        group.active = from;
         this.#close(group, event, 'failed', (err as Error).message);
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDurationMs, parseDurationMs } from './duration.js';
+import { durationText, formatDurationMs, parseDurationMs } from './duration.js';
 
 describe('parseDurationMs', () => {
   it.each([
@@ -47,5 +47,19 @@ describe('formatDurationMs', () => {
 
   it('round-trips whole seconds below a minute', () => {
     for (const ms of [1_000, 7_000, 42_000]) expect(parseDurationMs(formatDurationMs(ms))).toBe(ms);
+  });
+});
+
+describe('durationText', () => {
+  it.each([
+    [100, '100ms'],
+    [5_000, '5s'],
+    [90_000, '90s'],
+    [300_000, '5m'],
+    [7_200_000, '2h'],
+    [0, '0s'],
+  ])('%d ms is written %j and parses back', (ms, text) => {
+    expect(durationText(ms)).toBe(text);
+    expect(parseDurationMs(text)).toBe(ms);
   });
 });

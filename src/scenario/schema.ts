@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaults } from './defaults.js';
-import { parseDurationMs } from './duration.js';
+import { durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
 
 /**
@@ -27,8 +27,7 @@ function duration(description: string, minMs = 0, maxMs = Number.MAX_SAFE_INTEGE
 }
 
 function show(ms: number): string {
-  if (ms === Number.MAX_SAFE_INTEGER) return 'any length';
-  return ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+  return ms === Number.MAX_SAFE_INTEGER ? 'any length' : durationText(ms);
 }
 
 const int = (min: number, max: number, description: string) =>
@@ -64,7 +63,7 @@ const server = z
   .strictObject({
     id: id('a server id'),
     latency: duration('Service time of a request when the server is healthy', 0, 60_000).prefault(
-      `${defaults.server.latencyMs}ms`,
+      durationText(defaults.server.latencyMs),
     ),
     zone: z.string().optional().meta({ description: 'Availability zone or site, for reports' }),
   })
@@ -74,7 +73,7 @@ const route53HealthCheck = z
   .strictObject({
     interval: z
       .enum(['10s', '30s'], { error: 'expected 10s or 30s (the request intervals Route 53 offers)' })
-      .prefault('30s')
+      .prefault(durationText(defaults.route53.requestIntervalMs) as '30s')
       .meta({ description: 'Route 53 RequestInterval: 30s standard or 10s fast' }),
     failureThreshold: int(1, 10, 'Consecutive failures before a checker reports unhealthy').prefault(
       defaults.route53.failureThreshold,
@@ -91,7 +90,7 @@ const dns = z
       .string()
       .regex(/^[A-Za-z0-9.-]+$/, 'expected a DNS name such as app.example.com')
       .meta({ description: 'Name of the failover record' }),
-    ttl: duration('TTL of the failover records', 0, 86_400_000).prefault('60s'),
+    ttl: duration('TTL of the failover records', 0, 86_400_000).prefault(durationText(defaults.dns.ttlMs)),
     primary: id('an endpoint id').meta({ description: 'Server or load balancer id answered while healthy' }),
     secondary: id('an endpoint id').meta({ description: 'Server or load balancer id answered on failover' }),
     healthCheck: route53HealthCheck.prefault({}).meta({ description: 'Route 53 health check on the primary' }),
@@ -100,8 +99,8 @@ const dns = z
 
 const targetGroupHealthCheck = z
   .strictObject({
-    interval: duration('HealthCheckIntervalSeconds', 5_000, 300_000).prefault('30s'),
-    timeout: duration('HealthCheckTimeoutSeconds', 2_000, 120_000).prefault('5s'),
+    interval: duration('HealthCheckIntervalSeconds', 5_000, 300_000).prefault(durationText(defaults.targetGroup.intervalMs)),
+    timeout: duration('HealthCheckTimeoutSeconds', 2_000, 120_000).prefault(durationText(defaults.targetGroup.timeoutMs)),
     healthyThreshold: int(2, 10, 'HealthyThresholdCount').prefault(defaults.targetGroup.healthyThreshold),
     unhealthyThreshold: int(2, 10, 'UnhealthyThresholdCount').prefault(defaults.targetGroup.unhealthyThreshold),
     path: z.string().startsWith('/', 'expected a path starting with /').prefault(defaults.targetGroup.path),
@@ -115,7 +114,7 @@ const targetGroup = z
     targets: z.array(id('a server id')).min(1, 'expected at least one target'),
     healthCheck: targetGroupHealthCheck.prefault({}),
     deregistrationDelay: duration('Connection draining time of a deregistered target', 0, 3_600_000).prefault(
-      '300s',
+      durationText(defaults.targetGroup.deregistrationDelayMs),
     ),
   })
   .transform(({ deregistrationDelay, ...rest }) => ({ ...rest, deregistrationDelayMs: deregistrationDelay }));
@@ -140,8 +139,8 @@ const layerMode = z
 
 const controllerHealthCheck = z
   .strictObject({
-    interval: duration('Interval between two checks of one endpoint', 100, 600_000).prefault('5s'),
-    timeout: duration('A check slower than this fails', 10, 120_000).prefault('2s'),
+    interval: duration('Interval between two checks of one endpoint', 100, 600_000).prefault(durationText(defaults.controller.intervalMs)),
+    timeout: duration('A check slower than this fails', 10, 120_000).prefault(durationText(defaults.controller.timeoutMs)),
     healthyThreshold: int(1, 20, 'Consecutive successes before healthy').prefault(
       defaults.controller.healthyThreshold,
     ),
@@ -180,7 +179,7 @@ const load = z
     honourTtl: share('Share of clients that honour the DNS TTL; the rest keep their first answer').prefault(
       defaults.load.honourTtlShare,
     ),
-    timeout: duration('Client request timeout', 1, 600_000).prefault('5s'),
+    timeout: duration('Client request timeout', 1, 600_000).prefault(durationText(defaults.load.timeoutMs)),
   })
   .transform(({ rate, honourTtl, timeout, ...rest }) => ({
     ...rest,
@@ -246,12 +245,12 @@ const measure = z
   .strictObject({
     recovery: z
       .strictObject({
-        window: duration('Length of the window that counts as recovered', 100, 600_000).prefault('5s'),
+        window: duration('Length of the window that counts as recovered', 100, 600_000).prefault(durationText(defaults.measure.recoveryWindowMs)),
         successRatio: share('Success ratio the window needs').prefault(defaults.measure.recoverySuccessRatio),
       })
       .prefault({})
       .transform(({ window, ...rest }) => ({ ...rest, windowMs: window })),
-    resolution: duration('Sample bucket width (simulator)', 10, 10_000).prefault('100ms'),
+    resolution: duration('Sample bucket width (simulator)', 10, 10_000).prefault(durationText(defaults.measure.resolutionMs)),
   })
   .transform(({ resolution, ...rest }) => ({ ...rest, resolutionMs: resolution }));
 
@@ -344,7 +343,7 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['faults', i, 'at'],
-        message: `fault at ${showAt(f.atMs)} is not before the end of the run (duration ${showAt(runMs)})`,
+        message: `fault at ${durationText(f.atMs)} is not before the end of the run (duration ${durationText(runMs)})`,
       });
   });
   s.operations.forEach((op, i) => {
@@ -353,7 +352,7 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     if (op.layer === 'loadBalancer' && (!lb || lb.targetGroups.length < 2))
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'expected setup.loadBalancer with at least two target groups' });
     if (op.atMs >= runMs)
-      ctx.addIssue({ code: 'custom', path: ['operations', i, 'at'], message: `operation at ${showAt(op.atMs)} is not before the end of the run (duration ${showAt(runMs)})` });
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'at'], message: `operation at ${durationText(op.atMs)} is not before the end of the run (duration ${durationText(runMs)})` });
     if (op.action === 'planned-failover' && op.maintenanceMs === undefined)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'maintenance'], message: 'expected a maintenance duration (e.g. 3m) for planned-failover' });
   });
@@ -361,9 +360,6 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['setup'], message: 'expected setup.dns or setup.loadBalancer to route between several servers' });
 }
 
-function showAt(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 /** A validated scenario with defaults applied and durations in milliseconds. */
 export type Scenario = z.output<typeof scenarioSchema>;

@@ -50,7 +50,7 @@ describe('faildrill validate', () => {
       text: withLine(13, '    at: 6m'),
       where: ':13:9',
       path: 'faults[0].at',
-      says: /fault at 360s is not before the end of the run \(duration 300s\)/,
+      says: /fault at 6m is not before the end of the run \(duration 5m\)/,
     },
     { name: 'a YAML syntax error', text: withLine(3, 'setup: [oops'), where: ':3:', path: '', says: /YAML syntax/ },
     {
