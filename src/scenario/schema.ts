@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defaults } from './defaults.js';
 import { durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
+import { swarmSchema } from './swarm-schema.js';
 
 /**
  * The one schema of a scenario file. Keys read as people write YAML (`interval: 10s`); the parsed
@@ -270,6 +271,7 @@ const scenarioObject = z.strictObject({
     operations: z.array(operation).prefault([]),
     expect: expectations.optional(),
     measure: measure.prefault({}),
+    swarm: swarmSchema.optional(),
   });
 
 export const scenarioSchema = scenarioObject
