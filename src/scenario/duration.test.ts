@@ -15,7 +15,7 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs(text)).toBe(ms);
   });
 
-  it.each(['', '10', 's', '-5s', '5 sec', '5S', '.5s', '1.s', '1e3ms', '5d', '1m30s', 'ten s'])('rejects %j', (text) => {
+  it.each(['', '10', 's', '-5s', '5 sec', '5S', '.5s', '1.s', '1e3ms', '5d', 'ten s'])('rejects %j', (text) => {
     expect(parseDurationMs(text)).toBeUndefined();
   });
 });
@@ -61,5 +61,20 @@ describe('durationText', () => {
   ])('%d ms is written %j and parses back', (ms, text) => {
     expect(durationText(ms)).toBe(text);
     expect(parseDurationMs(text)).toBe(ms);
+  });
+});
+
+describe('compound durations', () => {
+  it.each([
+    ['1m30s', 90_000],
+    ['1h 5m', 3_900_000],
+    ['2m0.5s', 120_500],
+    ['1s500ms', 1_500],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it.each(['1m30', 'm30s', '1m 30x', '1 m s'])('%j is not a duration', (text) => {
+    expect(parseDurationMs(text)).toBeUndefined();
   });
 });

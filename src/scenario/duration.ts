@@ -1,12 +1,15 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+/** `500ms`, `30s`, `1.5m`, `2h`, or compounds such as `1m30s` and `1h 5m`. */
+export const DURATION_PATTERN = /^(\d+(\.\d+)?\s*(ms|h|m|s)\s*)+$/;
+const PART = /(\d+(?:\.\d+)?)\s*(ms|h|m|s)/g;
 
-/** Parses `500ms`, `30s`, `1.5m`, `2h` into milliseconds; returns undefined when the text is not a duration. */
+/** Parses a duration into milliseconds; returns undefined when the text is not a duration. */
 export function parseDurationMs(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match) return undefined;
-  const value = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Number.isFinite(value) ? Math.round(value) : undefined;
+  const trimmed = text.trim();
+  if (!DURATION_PATTERN.test(trimmed)) return undefined;
+  let total = 0;
+  for (const [, value, unit] of trimmed.matchAll(PART)) total += Number(value) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  return Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
 /** Formats milliseconds the way people read drill timings: `850ms`, `12.4s`, `3m 05s`. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaults } from './defaults.js';
-import { durationText, parseDurationMs } from './duration.js';
+import { DURATION_PATTERN as DURATION_TEXT, durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
 import { swarmSchema } from './swarm-schema.js';
 
@@ -9,7 +9,6 @@ import { swarmSchema } from './swarm-schema.js';
  * value carries units in its names (`intervalMs`). `schema/scenario.schema.json` is generated from it.
  */
 
-const DURATION_TEXT = /^\d+(\.\d+)?\s*(ms|s|m|h)$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 const id = (what: string) =>
@@ -18,8 +17,8 @@ const id = (what: string) =>
 /** A duration such as `500ms`, `30s`, `5m`, within [minMs, maxMs]. */
 function duration(description: string, minMs = 0, maxMs = Number.MAX_SAFE_INTEGER) {
   return z
-    .string({ error: 'expected a duration such as 500ms, 30s or 5m' })
-    .regex(DURATION_TEXT, 'expected a duration such as 500ms, 30s or 5m')
+    .string({ error: 'expected a duration such as 500ms, 30s, 5m or 1m30s' })
+    .regex(DURATION_TEXT, 'expected a duration such as 500ms, 30s, 5m or 1m30s')
     .transform((text) => parseDurationMs(text)!)
     .refine((ms) => ms >= minMs && ms <= maxMs, {
       message: `expected a duration between ${show(minMs)} and ${show(maxMs)}`,

@@ -37,7 +37,7 @@ describe('faildrill validate', () => {
       path: 'setup.servers[1].colour',
       says: /unknown key 'colour'; expected one of id, latency, zone/,
     },
-    { name: 'a wrong type', text: withLine(2, 'duration: 300'), where: ':2:11', path: 'duration', says: /expected a duration such as 500ms, 30s or 5m/ },
+    { name: 'a wrong type', text: withLine(2, 'duration: 300'), where: ':2:11', path: 'duration', says: /expected a duration such as 500ms, 30s, 5m or 1m30s/ },
     {
       name: 'an unknown server id in a fault',
       text: withLine(15, '    target: c'),
@@ -58,7 +58,7 @@ describe('faildrill validate', () => {
       text: valid.replace('duration: 5m\n', ''),
       where: ':1:1',
       path: 'duration',
-      says: /missing; expected a duration such as 500ms, 30s or 5m/,
+      says: /missing; expected a duration such as 500ms, 30s, 5m or 1m30s/,
     },
     {
       name: 'an unknown fault action',
