@@ -24,9 +24,10 @@ const METRIC: Record<ExpectationName, (m: RunMetrics) => number | null> = {
   downtime: (m) => m.downtimeMs,
   errorRate: (m) => m.errorRate,
   errors: (m) => m.errorCount,
+  splitBrain: (m) => m.splitBrainMs,
 };
 
-const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors'];
+const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors', 'splitBrain'];
 
 /** Checks every stated expectation, in a fixed order. */
 export function checkExpectations(expect: Expectations, metrics: RunMetrics): ExpectationResult[] {

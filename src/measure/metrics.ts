@@ -37,7 +37,18 @@ export interface RunMetrics {
   errorRate: number;
   /** Resolution of every time derived from samples. */
   resolutionMs: number;
+  /** Total time during which two or more nodes held the same virtual IP. */
+  splitBrainMs: number;
+  splitBrains: SplitBrain[];
   perFault: FaultMetrics[];
+}
+
+/** A period in which several nodes held one virtual IP at once. */
+export interface SplitBrain {
+  vip: string;
+  startMs: number;
+  endMs: number;
+  holders: string[];
 }
 
 export interface MeasureOptions {
@@ -79,8 +90,31 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
     requestCount,
     errorRate: requestCount > 0 ? errorCount / requestCount : 0,
     resolutionMs: samples.resolutionMs,
+    ...splitBrainsOf(events, options.durationMs),
     perFault,
   };
+}
+
+/** Periods with two or more VIP holders, from `vip`/`holders` events. */
+function splitBrainsOf(events: readonly RunEvent[], durationMs: number): { splitBrainMs: number; splitBrains: SplitBrain[] } {
+  const open = new Map<string, SplitBrain>();
+  const splitBrains: SplitBrain[] = [];
+  for (const e of events) {
+    if (e.component !== 'vip' || e.type !== 'holders') continue;
+    const vip = String(e.detail.vip);
+    const holders = serverList(e.detail.holders);
+    const current = open.get(vip);
+    if (holders.length >= 2 && !current) open.set(vip, { vip, startMs: e.atMs, endMs: durationMs, holders });
+    else if (holders.length >= 2 && current) current.holders = [...new Set([...current.holders, ...holders])];
+    else if (current) {
+      current.endMs = e.atMs;
+      splitBrains.push(current);
+      open.delete(vip);
+    }
+  }
+  splitBrains.push(...open.values());
+  splitBrains.sort((a, b) => a.startMs - b.startMs);
+  return { splitBrainMs: splitBrains.reduce((sum, b) => sum + b.endMs - b.startMs, 0), splitBrains };
 }
 
 /** Failback applies once a fault is removed after traffic had left its target (or after planned maintenance). */

@@ -1,6 +1,7 @@
 import { FailoverController, type FailoverEvent } from '../controller/controller.js';
 import type { RunEvent } from '../measure/events.js';
 import type { SampleSeries } from '../measure/samples.js';
+import type { TargetName } from '../faults/catalogue.js';
 import type { FaultSpec, OperationSpec, Scenario } from '../scenario/schema.js';
 import { SimWorld } from '../simulator/world.js';
 import { controllerConfigOf, groupIdOf, serversBehind } from './controller-config.js';
@@ -24,7 +25,7 @@ export interface DrillOptions {
 
 /** What a drill leaves behind for measurement: the event log, client samples and the controller's failovers. */
 export interface DrillRecord {
-  target: 'sim';
+  target: TargetName;
   seed: number;
   durationMs: number;
   events: RunEvent[];

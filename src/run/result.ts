@@ -1,4 +1,5 @@
 import type { FailoverEvent } from '../controller/controller.js';
+import type { TargetName } from '../faults/catalogue.js';
 import { checkExpectations, type ExpectationResult } from '../measure/expectations.js';
 import type { RunEvent } from '../measure/events.js';
 import { measure, type RunMetrics } from '../measure/metrics.js';
@@ -29,7 +30,7 @@ export interface RunResult {
   schemaVersion: number;
   faildrill: { version: string };
   scenario: { name: string; description: string; file: string; hash: string };
-  target: 'sim' | 'host' | 'aws';
+  target: TargetName;
   seed: number;
   durationMs: number;
   verdict: 'pass' | 'fail';

@@ -54,6 +54,8 @@ export const defaults = {
     /** Share of clients that honour the DNS TTL; the rest keep their first answer for the whole run. */
     honourTtlShare: 1,
     timeoutMs: 5_000,
+    /** Real targets: a fixed-interval probe beside the load gives RTO its resolution (issue 5: 20 ms). */
+    probeIntervalMs: 20,
   },
   measure: {
     /** Recovery: the first window of this length, after the first client error, with at least this success ratio. */

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { defaults } from './defaults.js';
 import { DURATION_PATTERN as DURATION_TEXT, durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
+import { hostSchema } from './host-schema.js';
 import { swarmSchema } from './swarm-schema.js';
+import { FAULT_ACTIONS, faultKind, type FaultParam } from '../faults/catalogue.js';
+
+const PROTOCOLS = ['tcp', 'udp', 'vrrp', 'icmp', 'all'] as const;
+const SERVICES = ['app', 'keepalived', 'nginx'] as const;
+const FAULT_PARAMS: FaultParam[] = ['latency', 'loss', 'peer', 'port', 'protocol', 'service', 'forceFailover'];
 
 /**
  * The one schema of a scenario file. Keys read as people write YAML (`interval: 10s`); the parsed
@@ -124,13 +130,56 @@ const loadBalancer = z.strictObject({
   targetGroups: z.array(targetGroup).min(1, 'expected at least one target group'),
 });
 
+const trackScript = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a script name such as check_app').prefault('check_app'),
+    interval: duration('vrrp_script interval: how often the check runs', 100, 3_600_000).prefault('5s'),
+    timeout: duration('vrrp_script timeout: a check slower than this fails (default: the interval)', 10, 3_600_000).optional(),
+    fall: int(1, 255, 'Consecutive failures before the script is failed').prefault(2),
+    rise: int(1, 255, 'Consecutive successes before the script is ok again').prefault(2),
+    weight: int(-253, 253, 'Priority change while failed (negative) or while ok (positive); 0 puts the instance in FAULT').prefault(
+      -20,
+    ),
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout ?? interval }));
+
+const vipNode = z.strictObject({
+  server: id('a server id').meta({ description: 'The host: keepalived runs here and the VIP reaches its app' }),
+  priority: int(1, 254, 'VRRP priority (the seed: 100 on the primary, 90 on the backup)'),
+  state: z.enum(['MASTER', 'BACKUP'], { error: 'expected MASTER or BACKUP' }).prefault('BACKUP').meta({
+    description: 'Initial state as keepalived.conf writes it',
+  }),
+});
+
+const vip = z
+  .strictObject({
+    id: id('a VIP id').prefault('vip'),
+    address: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected an IPv4 address with prefix, such as 198.18.0.100/24')
+      .optional()
+      .meta({ description: 'virtual_ipaddress (real targets; the simulator only names it)' }),
+    virtualRouterId: int(1, 255, 'virtual_router_id').prefault(51),
+    advertInt: duration('advert_int: interval between VRRP advertisements', 10, 255_000).prefault('1s'),
+    preempt: z.boolean().prefault(true).meta({ description: 'A higher-priority backup takes over from a lower-priority master' }),
+    preemptDelay: duration('preempt_delay: wait this long before preempting', 0, 1_000_000).prefault('0s'),
+    nodes: z.array(vipNode).min(2, 'expected at least two keepalived nodes'),
+    trackScript: trackScript.optional().meta({ description: 'vrrp_script checking the local app, tracked by every node' }),
+    fencing: z
+      .enum(['none', 'arbiter'], { error: 'expected none or arbiter' })
+      .prefault('none')
+      .meta({ description: 'arbiter: on two holders, the controller takes a lease (etcd/Consul stand-in) and demotes the weaker node' }),
+  })
+  .transform(({ advertInt, preemptDelay, ...rest }) => ({ ...rest, advertIntMs: advertInt, preemptDelayMs: preemptDelay }));
+
 const setup = z.strictObject({
   servers: z.array(server).min(1, 'expected at least one server'),
   dns: dns.optional(),
   loadBalancer: loadBalancer.optional(),
+  vip: vip.optional().meta({ description: 'keepalived / VRRP virtual IP' }),
 });
 
-export const LAYERS = ['dns', 'loadBalancer'] as const;
+export const LAYERS = ['dns', 'loadBalancer', 'vip'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
 const layerMode = z
@@ -166,6 +215,7 @@ const controller = z.strictObject({
     .strictObject({
       dns: layerMode.prefault('platform'),
       loadBalancer: layerMode.prefault('controller'),
+      vip: layerMode.prefault('platform'),
     })
     .prefault({}),
 });
@@ -180,31 +230,51 @@ const load = z
       defaults.load.honourTtlShare,
     ),
     timeout: duration('Client request timeout', 1, 600_000).prefault(durationText(defaults.load.timeoutMs)),
+    probeInterval: duration('Real targets: interval of the probe whose samples give RTO its resolution', 1, 10_000).prefault(
+      durationText(defaults.load.probeIntervalMs),
+    ),
   })
-  .transform(({ rate, honourTtl, timeout, ...rest }) => ({
+  .transform(({ rate, honourTtl, timeout, probeInterval, ...rest }) => ({
     ...rest,
     ratePerSec: rate,
     honourTtlShare: honourTtl,
     timeoutMs: timeout,
+    probeIntervalMs: probeInterval,
   }));
-
-export const FAULT_ACTIONS = ['service-stop', 'process-pause', 'latency'] as const;
-export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 const fault = z
   .strictObject({
     id: id('a fault id'),
     at: duration('When the fault is injected, from the start of the run'),
     action: z.enum(FAULT_ACTIONS, { error: `expected one of ${FAULT_ACTIONS.join(', ')}` }),
-    target: id('a server id'),
+    target: id('a server or database id'),
     duration: duration('Removed this long after injection; absent: stays until the end', 1).optional(),
-    latency: duration('Added latency, for the latency action', 1, 600_000).optional(),
+    latency: duration('latency: added to every response', 1, 600_000).optional(),
+    loss: share('packet-loss: share of packets dropped').optional(),
+    peer: id('a server id').optional().meta({ description: 'network-drop/network-partition: the other host' }),
+    port: int(1, 65_535, 'network-drop: destination port').optional(),
+    protocol: z.enum(PROTOCOLS, { error: `expected one of ${PROTOCOLS.join(', ')}` }).optional(),
+    service: z.enum(SERVICES, { error: `expected one of ${SERVICES.join(', ')}` }).optional().meta({
+      description: 'service-stop/process-pause: which service on the host (default app)',
+    }),
+    forceFailover: z.boolean().optional().meta({ description: 'aws:rds:reboot-db-instances: fail over to the standby' }),
   })
   .superRefine((f, ctx) => {
-    if (f.action === 'latency' && f.latency === undefined)
-      ctx.addIssue({ code: 'custom', path: ['latency'], message: 'expected a latency (e.g. 3s) for the latency action' });
-    if (f.action !== 'latency' && f.latency !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['latency'], message: 'latency applies only to the latency action' });
+    const kind = faultKind(f.action)!;
+    for (const param of kind.required) {
+      if (f[param] === undefined) ctx.addIssue({ code: 'custom', path: [param], message: `${f.action} needs ${param}` });
+    }
+    const allowed = new Set<string>([...kind.required, ...kind.optional]);
+    for (const param of FAULT_PARAMS) {
+      if (f[param] !== undefined && !allowed.has(param))
+        ctx.addIssue({
+          code: 'custom',
+          path: [param],
+          message: `${param} does not apply to ${f.action}${allowed.size ? `; it takes ${[...allowed].join(', ')}` : ''}`,
+        });
+    }
+    if (!kind.removable && f.duration !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: `${f.action} cannot be undone: remove duration` });
   })
   .transform(({ at, duration: d, latency, ...rest }) => ({
     ...rest,
@@ -238,6 +308,7 @@ const expectations = z
     downtime: limit('ms', '< 60s', 'Time in which clients saw errors').optional(),
     errorRate: limit('ratio', '< 1%', 'Failed requests / all requests over the run').optional(),
     errors: limit('count', '0', 'Failed requests over the run').optional(),
+    splitBrain: limit('ms', '< 5s', 'Total time with two VIP holders; absent: any split brain fails the run').optional(),
   })
   .meta({ description: 'Limits the run must meet; absent: seed 001 targets (detection < 30s, switch < 60s, RTO < 120s)' });
 
@@ -271,6 +342,7 @@ const scenarioObject = z.strictObject({
     expect: expectations.optional(),
     measure: measure.prefault({}),
     swarm: swarmSchema.optional(),
+    host: hostSchema.optional(),
   });
 
 export const scenarioSchema = scenarioObject
@@ -320,6 +392,20 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
       });
     });
   }
+  const vipSetup = s.setup.vip;
+  if (vipSetup) {
+    if (endpoints.has(vipSetup.id))
+      ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'id'], message: `'${vipSetup.id}' is already a server or load balancer id` });
+    endpoints.add(vipSetup.id);
+    const nodeServers = new Set<string>();
+    vipSetup.nodes.forEach((node, i) => {
+      if (!serverIds.has(node.server))
+        ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'nodes', i, 'server'], message: `unknown server '${node.server}'; expected one of ${known(serverIds)}` });
+      if (nodeServers.has(node.server))
+        ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'nodes', i, 'server'], message: `'${node.server}' already runs a keepalived node` });
+      nodeServers.add(node.server);
+    });
+  }
   const dnsSetup = s.setup.dns;
   if (dnsSetup) {
     for (const key of ['primary', 'secondary'] as const) {
@@ -338,8 +424,14 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
   s.faults.forEach((f, i) => {
     if (faultIds.has(f.id)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'id'], message: `duplicate fault id '${f.id}'` });
     faultIds.add(f.id);
-    if (!serverIds.has(f.target))
+    if (faultKind(f.action)!.subject === 'server' && !serverIds.has(f.target))
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `unknown server '${f.target}'; expected one of ${known(serverIds)}` });
+    if (f.peer !== undefined && (!serverIds.has(f.peer) || f.peer === f.target))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['faults', i, 'peer'],
+        message: `expected another server than the target; one of ${known([...serverIds].filter((id) => id !== f.target))}`,
+      });
     if (f.atMs >= runMs)
       ctx.addIssue({
         code: 'custom',
@@ -350,6 +442,8 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
   s.operations.forEach((op, i) => {
     if (op.layer === 'dns' && !dnsSetup)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.dns' });
+    if (op.layer === 'vip' && !vipSetup)
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.vip' });
     if (op.layer === 'loadBalancer' && (!lb || lb.targetGroups.length < 2))
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'expected setup.loadBalancer with at least two target groups' });
     if (op.atMs >= runMs)
@@ -357,8 +451,8 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     if (op.action === 'planned-failover' && op.maintenanceMs === undefined)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'maintenance'], message: 'expected a maintenance duration (e.g. 3m) for planned-failover' });
   });
-  if (!dnsSetup && !lb && s.setup.servers.length > 1)
-    ctx.addIssue({ code: 'custom', path: ['setup'], message: 'expected setup.dns or setup.loadBalancer to route between several servers' });
+  if (!dnsSetup && !lb && !vipSetup && s.setup.servers.length > 1)
+    ctx.addIssue({ code: 'custom', path: ['setup'], message: 'expected setup.dns, setup.loadBalancer or setup.vip to route between several servers' });
 }
 
 
