@@ -5,14 +5,16 @@ import type {
   EventSink,
   FailoverMember,
   HealthProbePort,
+  LeasePort,
   LoadBalancerPort,
   Notifier,
   Rng,
+  VirtualIpPort,
 } from './ports.js';
 
 export type FailoverType = 'planned' | 'unplanned' | 'automatic' | 'manual';
 export type FailoverStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'rolled_back';
-export type FailoverLayer = 'dns' | 'loadBalancer';
+export type FailoverLayer = 'dns' | 'loadBalancer' | 'vip';
 
 /** One switch of a failover group from one member to the other. */
 export interface FailoverEvent {
@@ -40,12 +42,21 @@ export interface ResourceSpec {
 export interface FailoverGroupSpec {
   id: string;
   layer: FailoverLayer;
-  /** DNS record name or load balancer id: what the port calls act on. */
+  /** DNS record name, load balancer id or VIP id: what the port calls act on. */
   target: string;
   /** secondary's identifier on the port: for a load balancer, the target group ids of each member. */
   members: Record<FailoverMember, ResourceSpec>;
   /** platform: the platform switches natively and the controller only observes; controller: we switch. */
   mode: 'platform' | 'controller';
+}
+
+/** Split-brain fencing of a virtual IP through an arbiter lease. */
+export interface FencingSpec {
+  vip: string;
+  /** Lease time to live: a dead holder's lease lapses after this. */
+  leaseTtlMs: number;
+  /** Configured VRRP priority of each node: the weaker node is demoted. */
+  priorities: Record<string, number>;
 }
 
 export interface ControllerConfig {
@@ -54,6 +65,7 @@ export interface ControllerConfig {
   failback: 'automatic' | 'manual';
   failoverOn: 'unhealthy' | 'degraded';
   groups: FailoverGroupSpec[];
+  fencing?: FencingSpec;
 }
 
 export interface ControllerPorts {
@@ -64,6 +76,8 @@ export interface ControllerPorts {
   notifier: Notifier;
   dns?: DnsPort;
   loadBalancer?: LoadBalancerPort;
+  virtualIp?: VirtualIpPort;
+  lease?: LeasePort;
 }
 
 interface GroupState {
@@ -126,8 +140,9 @@ export class FailoverController {
       void this.#checkLoop(endpoint, phases.int(0, this.config.healthCheck.intervalMs - 1));
     }
     for (const group of this.#groups.values()) {
-      if (group.spec.mode === 'platform' && group.spec.layer === 'dns') void this.#observeLoop(group);
+      if (group.spec.mode === 'platform' && group.spec.layer !== 'loadBalancer') void this.#observeLoop(group);
     }
+    if (this.config.fencing) void this.#fencingLoop(this.config.fencing);
   }
 
   /** Stops every loop at its next wake-up. */
@@ -222,20 +237,74 @@ export class FailoverController {
     }
   }
 
-  /** Platform mode on DNS: the record switches by itself; record what it did as an unplanned failover. */
+  /** Platform mode: the platform switches by itself; record what it did as an unplanned failover. */
   async #observeLoop(group: GroupState): Promise<void> {
     const { clock } = this.ports;
-    const dns = this.ports.dns;
-    if (!dns) return;
+    let splitBrain = false;
     while (this.#running) {
       await clock.sleep(this.config.healthCheck.intervalMs);
       if (!this.#running) return;
-      const active = await dns.getActive(group.spec.target);
-      if (active !== group.active) {
-        const event = this.#open(group, active, 'unplanned', `platform answered with ${active}`);
+      if (group.spec.layer === 'vip') {
+        const holders = (await this.ports.virtualIp?.getHolders(group.spec.target)) ?? [];
+        if (holders.length > 1 && !splitBrain) this.#reportSplitBrain(group.spec.target, holders);
+        splitBrain = holders.length > 1;
+      }
+      const active = await this.#readActive(group.spec).catch(() => undefined);
+      if (active && active !== group.active) {
+        const event = this.#open(group, active, 'unplanned', `platform switched to the ${active}`);
         group.active = active;
         this.#close(group, event, 'completed');
       }
+    }
+  }
+
+  #reportSplitBrain(vip: string, holders: string[]): void {
+    const { events, notifier, clock } = this.ports;
+    events.emit('controller', 'split-brain', { vip, holders: holders.join(','), fencing: this.config.fencing ? 'arbiter' : 'none' });
+    notifier.notify({ atMs: clock.nowMs(), severity: 'critical', summary: `${vip}: split brain, held by ${holders.join(' and ')}` });
+  }
+
+  /**
+   * Fencing: may `nodeId` take the virtual IP? Only if it holds (or can take) the arbiter lease;
+   * a weaker node that cannot is kept back, so two nodes never hold the address at once.
+   */
+  async authorizeMaster(nodeId: string): Promise<boolean> {
+    const fencing = this.config.fencing;
+    const lease = this.ports.lease;
+    if (!fencing || !lease) return true;
+    const granted = await lease.acquire(`vip/${fencing.vip}`, nodeId, fencing.leaseTtlMs);
+    this.ports.events.emit('controller', 'fencing', { vip: fencing.vip, node: nodeId, granted, by: 'arbiter lease' });
+    if (!granted)
+      this.ports.notifier.notify({
+        atMs: this.ports.clock.nowMs(),
+        severity: 'warning',
+        summary: `${fencing.vip}: ${nodeId} wanted the address while another node holds the lease; kept it back`,
+      });
+    return granted;
+  }
+
+  /** Renews the lease for the one holder; on two holders, demotes all but the lease owner (or the strongest). */
+  async #fencingLoop(fencing: FencingSpec): Promise<void> {
+    const { clock, virtualIp, lease, events, notifier } = this.ports;
+    if (!virtualIp || !lease) return;
+    const key = `vip/${fencing.vip}`;
+    const intervalMs = Math.max(1, Math.min(this.config.healthCheck.intervalMs, Math.floor(fencing.leaseTtlMs / 3)));
+    while (this.#running) {
+      const holders = await virtualIp.getHolders(fencing.vip);
+      if (holders.length === 1) {
+        await lease.acquire(key, holders[0]!, fencing.leaseTtlMs);
+      } else if (holders.length > 1) {
+        const owner = await lease.holder(key);
+        const keep = owner && holders.includes(owner) ? owner : [...holders].sort((a, b) => (fencing.priorities[b] ?? 0) - (fencing.priorities[a] ?? 0))[0]!;
+        this.#reportSplitBrain(fencing.vip, holders);
+        for (const node of holders.filter((h) => h !== keep)) {
+          await virtualIp.demote(fencing.vip, node);
+          events.emit('controller', 'fenced', { vip: fencing.vip, node, keep });
+          notifier.notify({ atMs: clock.nowMs(), severity: 'warning', summary: `${fencing.vip}: demoted ${node}, kept ${keep}` });
+        }
+        await lease.acquire(key, keep, fencing.leaseTtlMs);
+      }
+      await clock.sleep(intervalMs);
     }
   }
 
@@ -391,6 +460,11 @@ export class FailoverController {
   }
 
   async #route(spec: FailoverGroupSpec, to: FailoverMember): Promise<void> {
+    if (spec.layer === 'vip') {
+      if (!this.ports.virtualIp) throw new Error('no virtual IP port');
+      await this.ports.virtualIp.moveTo(spec.target, spec.members[to].id);
+      return;
+    }
     if (spec.layer === 'dns') {
       if (!this.ports.dns) throw new Error('no DNS port');
       await this.ports.dns.setActive(spec.target, to);
@@ -401,6 +475,11 @@ export class FailoverController {
   }
 
   async #readActive(spec: FailoverGroupSpec): Promise<FailoverMember> {
+    if (spec.layer === 'vip') {
+      const holders = await this.ports.virtualIp!.getHolders(spec.target);
+      if (holders.length !== 1) throw new Error(`${holders.length} holders`);
+      return holders[0] === spec.members.secondary.id ? 'secondary' : 'primary';
+    }
     if (spec.layer === 'dns') return this.ports.dns!.getActive(spec.target);
     const tg = await this.ports.loadBalancer!.getForwardTarget(spec.target);
     return tg === spec.members.secondary.id ? 'secondary' : 'primary';
@@ -408,6 +487,7 @@ export class FailoverController {
 
   async #drainMs(group: GroupState, member: FailoverMember): Promise<number> {
     const spec = group.spec;
+    if (spec.layer === 'vip') return 0;
     if (spec.layer === 'dns') return this.ports.dns!.drainMs(spec.target);
     return this.ports.loadBalancer!.drainMs(spec.members[member].id);
   }

@@ -68,14 +68,22 @@ export interface DatabasePort {
   replicationLagMs(databaseId: string): Promise<number>;
 }
 
-/** A virtual IP held by one node (keepalived/VRRP). Declared; implemented in a later issue. */
+/** A virtual IP held by one node (keepalived/VRRP). */
 export interface VirtualIpPort {
-  /** The node that holds the address, or undefined when none does. */
-  getHolder(vipId: string): Promise<string | undefined>;
-  /** Moves the address to `nodeId` (priority change or taking it with gratuitous ARP). */
+  /** The nodes that hold the address now: one normally, none during a takeover, two in split brain. */
+  getHolders(vipId: string): Promise<string[]>;
+  /** Moves the address to `nodeId` (priority change, or taking it with gratuitous ARP). */
   moveTo(vipId: string, nodeId: string): Promise<void>;
-  /** Demotes `nodeId` (fencing after split brain). */
+  /** Demotes `nodeId`: it releases the address (fencing after split brain). */
   demote(vipId: string, nodeId: string): Promise<void>;
+}
+
+/** A lease in a consistent store (etcd, Consul, ZooKeeper): the arbiter of who may lead. */
+export interface LeasePort {
+  /** Takes or renews `key` for `owner` for `ttlMs`; false while another owner's lease is live. */
+  acquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** The live owner of `key`, if any. */
+  holder(key: string): Promise<string | undefined>;
 }
 
 /** An autoscaling group. Declared; implemented in a later issue. */

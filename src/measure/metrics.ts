@@ -11,7 +11,7 @@ export interface FaultMetrics {
   injectedAtMs: number;
   removedAtMs: number | null;
   detectedAtMs: number | null;
-  /** Which checker declared it first: `controller`, `route53`, `lb`. */
+  /** Which checker declared it first: `controller`, `route53`, `lb`, `vip` (keepalived track_script). */
   detectedBy: string | null;
   switchedAtMs: number | null;
   recoveredAtMs: number | null;
@@ -183,7 +183,8 @@ function measureFault(
       e.detail.health === 'unhealthy' &&
       ((e.component === 'controller' && e.type === 'health') ||
         (e.component === 'route53' && e.type === 'health') ||
-        (e.component === 'lb' && e.type === 'target.health')) &&
+        (e.component === 'lb' && e.type === 'target.health') ||
+        (e.component === 'vip' && e.type === 'track.health')) &&
       behind(e.detail.target),
   );
   const switched = events.find(

@@ -27,7 +27,22 @@ function describeEvent(e: RunEvent): string | undefined {
       return `route53: health check ${d.healthCheck} ${d.health} (${d.healthyCheckers}/${d.checkers} checkers healthy)`;
     case 'lb.target.health':
       return `lb: ${d.targetGroup}/${d.target} ${d.health}`;
+    case 'vip.state':
+      return d.state === d.previous ? undefined : `keepalived: ${d.node} ${String(d.previous).toUpperCase()} → ${String(d.state).toUpperCase()} (priority ${d.priority})`;
+    case 'vip.track.health':
+      return `keepalived: ${d.script} on ${d.target} ${d.health === 'healthy' ? 'ok' : 'failed'} (priority ${d.priority})`;
+    case 'vip.holders':
+      return String(d.holders).includes(',') ? pc.red(`vip ${d.vip}: SPLIT BRAIN, held by ${d.holders}`) : undefined;
+    case 'controller.split-brain':
+      return pc.red(`controller: split brain on ${d.vip}, held by ${d.holders} (fencing: ${d.fencing})`);
+    case 'controller.fenced':
+      return pc.yellow(`controller: demoted ${d.node} on ${d.vip}, kept ${d.keep}`);
+    case 'controller.fencing':
+      return d.granted ? undefined : pc.yellow(`controller: fencing kept ${d.node} from taking ${d.vip} (${d.by})`);
+    case 'invariant.violated':
+      return pc.red(`invariant violated: ${d.invariant}: ${d.message}`);
     case 'dns.route.changed':
+    case 'vip.route.changed':
     case 'lb.route.changed':
       return pc.cyan(`route: ${d.layer} ${d.resource} ${d.from} → ${d.to}`);
     case 'operator.request':
@@ -106,6 +121,9 @@ export class ConsoleReporter implements Reporter {
       ['metric', 'limit', 'actual', ''],
       result.expectations.map((e) => [e.name, e.limit, formatValue(e.unit, e.actual), e.pass ? pc.green('pass') : pc.red('FAIL')]),
     );
+    if (m.splitBrains.length > 0)
+      for (const b of m.splitBrains)
+        this.#line(pc.red(`split brain on ${b.vip}: ${b.holders.join(' and ')} from ${formatDurationMs(b.startMs)} for ${formatDurationMs(b.endMs - b.startMs)}`));
     this.#line(
       pc.dim(
         `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}`,
@@ -116,6 +134,7 @@ export class ConsoleReporter implements Reporter {
     this.#line(`${verdict} ${result.scenario.name} seed=${result.seed} → ${outDir}`);
     if (result.verdict === 'fail') {
       for (const e of result.expectations.filter((x) => !x.pass)) this.#line(pc.red(`  ✗ ${e.message}`));
+      for (const i of (result.invariants ?? []).filter((x) => !x.pass)) this.#line(pc.red(`  ✗ invariant ${i.name}: ${i.message}`));
       this.#line(`reproduce: faildrill run ${this.#start?.file ?? result.scenario.file} --seed ${result.seed} --target ${result.target}`);
     }
   }

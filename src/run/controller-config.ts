@@ -1,4 +1,5 @@
 import type { ControllerConfig, FailoverGroupSpec } from '../controller/controller.js';
+import { defaults } from '../scenario/defaults.js';
 import type { LayerName, Scenario } from '../scenario/schema.js';
 
 /** The id of the failover group that a scenario layer maps to. */
@@ -6,6 +7,7 @@ export function groupIdOf(scenario: Scenario, layer: LayerName): string | undefi
   if (layer === 'dns' && scenario.setup.dns) return `dns:${scenario.setup.dns.record}`;
   if (layer === 'loadBalancer' && scenario.setup.loadBalancer && scenario.setup.loadBalancer.targetGroups.length > 1)
     return `lb:${scenario.setup.loadBalancer.id}`;
+  if (layer === 'vip' && scenario.setup.vip) return `vip:${scenario.setup.vip.id}`;
   return undefined;
 }
 
@@ -39,7 +41,30 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
       mode: controller.layers.loadBalancer,
     });
   }
+  const vip = setup.vip;
+  if (vip) {
+    const [primary, secondary] = [...vip.nodes].sort((a, b) => b.priority - a.priority);
+    groups.push({
+      id: groupIdOf(scenario, 'vip')!,
+      layer: 'vip',
+      target: vip.id,
+      members: {
+        primary: { id: primary!.server, endpoints: [primary!.server] },
+        secondary: { id: secondary!.server, endpoints: [secondary!.server] },
+      },
+      mode: controller.layers.vip,
+    });
+  }
   return {
+    ...(vip && vip.fencing === 'arbiter'
+      ? {
+          fencing: {
+            vip: vip.id,
+            leaseTtlMs: defaults.arbiter.leaseTtlMs,
+            priorities: Object.fromEntries(vip.nodes.map((n) => [n.server, n.priority])),
+          },
+        }
+      : {}),
     healthCheck: controller.healthCheck,
     automaticFailover: controller.automaticFailover,
     failback: controller.failback,

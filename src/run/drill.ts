@@ -3,6 +3,8 @@ import type { RunEvent } from '../measure/events.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { TargetName } from '../faults/catalogue.js';
 import type { FaultSpec, OperationSpec, Scenario } from '../scenario/schema.js';
+import type { FaultEffect } from '../simulator/faults.js';
+import { InvariantMonitor, type InvariantResult } from '../simulator/invariants.js';
 import { SimWorld } from '../simulator/world.js';
 import { controllerConfigOf, groupIdOf, serversBehind } from './controller-config.js';
 import { LogNotifier } from './log-notifier.js';
@@ -31,6 +33,8 @@ export interface DrillRecord {
   events: RunEvent[];
   samples: SampleSeries;
   failovers: readonly FailoverEvent[];
+  /** Invariants checked after every event (the simulator), or over the run (real targets). */
+  invariants: InvariantResult[];
   /** Engine events processed (simulator work, for benchmarks). */
   engineEvents: number;
 }
@@ -51,10 +55,12 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
     notifier,
     ...(scenario.setup.dns ? { dns: world.dnsPort } : {}),
     ...(scenario.setup.loadBalancer ? { loadBalancer: world.loadBalancerPort } : {}),
+    ...(world.virtualIpPort ? { virtualIp: world.virtualIpPort, lease: world.lease } : {}),
   });
+  if (scenario.setup.vip?.fencing === 'arbiter') world.setVipAuthority((node) => controller.authorizeMaster(node));
 
   const active = new Map<string, () => void>();
-  const inject = (faultId: string, fault: Pick<FaultSpec, 'action' | 'target' | 'latencyMs'>, extra: Record<string, string | boolean> = {}) => {
+  const inject = (faultId: string, fault: FaultEffect, extra: Record<string, string | boolean> = {}) => {
     const undo = world.applyFault(fault);
     events.emit('fault', 'injected', { faultId, action: fault.action, target: fault.target, ...extra });
     active.set(faultId, () => {
@@ -114,8 +120,11 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
   };
   progressTick(tickMs);
 
+  const invariants = new InvariantMonitor(world.invariantView(), events, {
+    splitBrainExpected: scenario.expect.splitBrain !== undefined,
+  });
   controller.start();
-  await world.runUntil(scenario.durationMs);
+  await world.runUntil(scenario.durationMs, () => invariants.check());
   controller.stop();
   for (const undo of [...active.values()]) undo();
   events.emit('run', 'end', { engineEvents: engine.processed });
@@ -126,6 +135,7 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
     events: events.events,
     samples: world.samples(),
     failovers: controller.failovers,
+    invariants: invariants.results(events.events),
     engineEvents: engine.processed,
   };
 }

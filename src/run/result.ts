@@ -7,6 +7,7 @@ import type { SampleSeries } from '../measure/samples.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { serversBehind } from './controller-config.js';
 import type { DrillRecord } from './drill.js';
+import type { InvariantResult } from '../simulator/invariants.js';
 import { version } from './version.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
@@ -36,6 +37,8 @@ export interface RunResult {
   verdict: 'pass' | 'fail';
   metrics: RunMetrics;
   expectations: ExpectationResult[];
+  /** Invariants of the run (at most one VIP holder, DNS answers healthy after TTL, faults removed, …). */
+  invariants: InvariantResult[];
   failovers: FailoverEvent[];
   timeline: Timeline;
   events: RunEvent[];
@@ -57,9 +60,10 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     target: record.target,
     seed: record.seed,
     durationMs: record.durationMs,
-    verdict: expectations.every((e) => e.pass) ? 'pass' : 'fail',
+    verdict: expectations.every((e) => e.pass) && record.invariants.every((i) => i.pass) ? 'pass' : 'fail',
     metrics,
     expectations,
+    invariants: record.invariants,
     failovers: record.failovers.map((f) => ({ ...f })),
     timeline: timelineOf(record.samples),
     events: record.events,

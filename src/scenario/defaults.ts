@@ -57,6 +57,10 @@ export const defaults = {
     /** Real targets: a fixed-interval probe beside the load gives RTO its resolution (issue 5: 20 ms). */
     probeIntervalMs: 20,
   },
+  arbiter: {
+    /** Lease TTL of the fencing arbiter: Consul's minimum session TTL is 10 s (Consul sessions docs). */
+    leaseTtlMs: 10_000,
+  },
   measure: {
     /** Recovery: the first window of this length, after the first client error, with at least this success ratio. */
     recoveryWindowMs: 5_000,

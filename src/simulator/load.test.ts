@@ -11,6 +11,7 @@ const DURATION_MS = 10_000;
 class FakePaths implements LoadPaths {
   answer = 'old';
   resolved = 0;
+  loss = 0;
   constructor(
     private readonly pools: Record<string, string[]> = {},
     private readonly response: Response = { kind: 'ok', latencyMs: 5 },
@@ -24,6 +25,9 @@ class FakePaths implements LoadPaths {
   }
   respond(): Response {
     return this.response;
+  }
+  lossRatio(): number {
+    return this.loss;
   }
 }
 
@@ -139,5 +143,15 @@ describe('ClientLoad', () => {
     load.flush(DURATION_MS);
     expect(recorder.totals()).toEqual({ ok: 0, total: 1_000 });
     expect(recorder.finish().byServer.lb?.err).toEqual(Array(10).fill(100));
+  });
+
+  it('loses exactly the packet-loss share of requests, in whole requests', () => {
+    const paths = new FakePaths();
+    paths.loss = 0.3;
+    const { load, recorder } = setUp({}, paths);
+    load.flush(DURATION_MS);
+    const { ok, total } = recorder.totals();
+    expect(total).toBe(1000);
+    expect(total - ok).toBe(300);
   });
 });

@@ -26,6 +26,8 @@ export interface LoadPaths {
   /** Servers that share the requests sent to `endpoint` now, in round-robin order (empty: 503). */
   backends(endpoint: string): readonly string[];
   respond(serverId: string): Response;
+  /** Share of requests to the server lost in the network (packet loss). */
+  lossRatio(serverId: string): number;
 }
 
 /**
@@ -38,6 +40,8 @@ export class ClientLoad {
   readonly #clients: Client[];
   readonly #periodMs: number;
   readonly #roundRobin = new Map<string, number>();
+  /** Fractional lost requests carried over between buckets, per server, so counts stay whole and exact. */
+  readonly #lossCarry = new Map<string, number>();
   #flushedToMs = 0;
 
   constructor(
@@ -145,11 +149,22 @@ export class ClientLoad {
       for (let j = 0; j < n; j++) {
         const share = base + ((j - offset + n) % n < extra ? 1 : 0);
         const outcome = outcomes[j]!;
-        this.recorder.add(bucket, backends[j]!, outcome.ok, outcome.latencyMs, share);
+        const lost = this.#lost(backends[j]!, share);
+        this.recorder.add(bucket, backends[j]!, outcome.ok, outcome.latencyMs, share - lost);
+        this.recorder.add(bucket, backends[j]!, false, this.spec.timeoutMs, lost);
       }
       offset = (offset + count) % n;
     }
     this.#roundRobin.set(endpoint, offset);
+  }
+
+  #lost(serverId: string, count: number): number {
+    const ratio = this.paths.lossRatio(serverId);
+    if (ratio <= 0 || count === 0) return 0;
+    const exact = count * ratio + (this.#lossCarry.get(serverId) ?? 0);
+    const lost = Math.min(count, Math.floor(exact));
+    this.#lossCarry.set(serverId, exact - lost);
+    return lost;
   }
 
   #outcome(serverId: string): { ok: boolean; latencyMs: number } {

@@ -3,51 +3,164 @@ export type Response =
   | { kind: 'ok'; latencyMs: number }
   /** Connection refused: the service is stopped; the client learns it at once. */
   | { kind: 'refused'; latencyMs: number }
-  /** Nothing comes back (paused process, dropped packets): the client waits for its timeout. */
+  /** Nothing comes back (paused process, dropped packets, host down): the client waits for its timeout. */
   | { kind: 'no-answer' };
 
-export type ServerState = 'up' | 'stopped' | 'unreachable' | 'slow';
+export type ServerState = 'up' | 'stopped' | 'unreachable' | 'slow' | 'down' | 'terminated';
+export type ServiceName = 'app' | 'keepalived' | 'nginx';
 
-/** An app server: up, stopped, unreachable or slow, each set and cleared by faults. */
+/** An inbound packet filter on the host, as `iptables -I INPUT … -j DROP` would install it. */
+export interface DropRule {
+  port?: number;
+  protocol?: 'tcp' | 'udp' | 'vrrp' | 'icmp' | 'all';
+  /** Only packets from this host. */
+  peer?: string;
+}
+
+/** The port the app listens on, in the model. */
+export const APP_PORT = 80;
+
+interface ServiceState {
+  stopped: number;
+  paused: number;
+}
+
+/**
+ * A host with its services (the app, keepalived, nginx), its network filters and its power state.
+ * Every fault nests: two overlapping stops need two restores.
+ */
 export class SimServer {
-  #stopped = 0;
-  #unreachable = 0;
+  readonly #services = new Map<ServiceName, ServiceState>();
+  readonly #drops: DropRule[] = [];
   #extraLatencyMs = 0;
+  #lossRatio = 0;
+  #isolated = 0;
+  #powerOff = 0;
+  #terminated = false;
 
   constructor(
     readonly id: string,
     readonly baseLatencyMs: number,
   ) {}
 
+  #service(name: ServiceName): ServiceState {
+    let s = this.#services.get(name);
+    if (!s) this.#services.set(name, (s = { stopped: 0, paused: 0 }));
+    return s;
+  }
+
+  /** One word for reports: what a client would say about this host. */
   get state(): ServerState {
-    if (this.#unreachable > 0) return 'unreachable';
-    if (this.#stopped > 0) return 'stopped';
+    if (this.#terminated) return 'terminated';
+    if (this.#powerOff > 0) return 'down';
+    const app = this.#service('app');
+    if (this.#isolated > 0 || app.paused > 0 || this.#dropsApp()) return 'unreachable';
+    if (app.stopped > 0) return 'stopped';
     return this.#extraLatencyMs > 0 ? 'slow' : 'up';
   }
 
-  /** Faults nest: two overlapping stops need two restores. */
-  stop(): void {
-    this.#stopped++;
-  }
-  start(): void {
-    this.#stopped = Math.max(0, this.#stopped - 1);
-  }
-  isolate(): void {
-    this.#unreachable++;
-  }
-  reconnect(): void {
-    this.#unreachable = Math.max(0, this.#unreachable - 1);
-  }
-  addLatency(ms: number): void {
-    this.#extraLatencyMs += ms;
-  }
-  removeLatency(ms: number): void {
-    this.#extraLatencyMs = Math.max(0, this.#extraLatencyMs - ms);
+  get hostUp(): boolean {
+    return !this.#terminated && this.#powerOff === 0;
   }
 
+  get terminated(): boolean {
+    return this.#terminated;
+  }
+
+  /** Cut off the network (FIS disrupt-connectivity): nothing in or out. */
+  get isolated(): boolean {
+    return this.#isolated > 0;
+  }
+
+  get lossRatio(): number {
+    return this.#lossRatio;
+  }
+
+  /** Whether `service` runs and answers (not stopped, not paused, host up). */
+  serviceRunning(service: ServiceName): boolean {
+    const s = this.#service(service);
+    return this.hostUp && s.stopped === 0 && s.paused === 0;
+  }
+
+  serviceStopped(service: ServiceName): boolean {
+    return this.#service(service).stopped > 0;
+  }
+
+  stop(service: ServiceName = 'app'): () => void {
+    this.#service(service).stopped++;
+    return () => void this.#service(service).stopped--;
+  }
+
+  pause(service: ServiceName = 'app'): () => void {
+    this.#service(service).paused++;
+    return () => void this.#service(service).paused--;
+  }
+
+  addLatency(ms: number): () => void {
+    this.#extraLatencyMs += ms;
+    return () => void (this.#extraLatencyMs -= ms);
+  }
+
+  addLoss(ratio: number): () => void {
+    const previous = this.#lossRatio;
+    this.#lossRatio = 1 - (1 - this.#lossRatio) * (1 - ratio);
+    return () => void (this.#lossRatio = previous);
+  }
+
+  addDrop(rule: DropRule): () => void {
+    this.#drops.push(rule);
+    return () => void this.#drops.splice(this.#drops.indexOf(rule), 1);
+  }
+
+  isolate(): () => void {
+    this.#isolated++;
+    return () => void this.#isolated--;
+  }
+
+  powerOff(): () => void {
+    this.#powerOff++;
+    return () => void this.#powerOff--;
+  }
+
+  terminate(): void {
+    this.#terminated = true;
+  }
+
+  /** Inbound packets of `protocol` to `port` from `from` (a host id, or undefined for clients) are dropped. */
+  drops(protocol: 'tcp' | 'vrrp', port: number | undefined, from?: string): boolean {
+    if (this.#isolated > 0) return true;
+    return this.#drops.some(
+      (r) =>
+        (r.peer === undefined || r.peer === from) &&
+        (r.protocol === undefined || r.protocol === 'all' || r.protocol === protocol) &&
+        (r.port === undefined || r.port === port),
+    );
+  }
+
+  #dropsApp(): boolean {
+    return this.drops('tcp', APP_PORT);
+  }
+
+  /**
+   * A request from the host itself (a keepalived track script): loopback traffic still meets
+   * INPUT rules without a peer, but not network isolation or loss.
+   */
+  respondLocally(): Response {
+    if (!this.hostUp) return { kind: 'no-answer' };
+    if (this.#drops.some((r) => r.peer === undefined && (r.protocol === undefined || r.protocol === 'all' || r.protocol === 'tcp') && (r.port === undefined || r.port === APP_PORT)))
+      return { kind: 'no-answer' };
+    const app = this.#service('app');
+    if (app.paused > 0) return { kind: 'no-answer' };
+    if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
+    return { kind: 'ok', latencyMs: this.baseLatencyMs + this.#extraLatencyMs };
+  }
+
+  /** A request to the app from a client (or a checker), loss aside: see {@link lossRatio}. */
   respond(): Response {
-    if (this.#unreachable > 0) return { kind: 'no-answer' };
-    if (this.#stopped > 0) return { kind: 'refused', latencyMs: 1 };
+    if (!this.hostUp || this.#isolated > 0 || this.#dropsApp()) return { kind: 'no-answer' };
+    const app = this.#service('app');
+    if (app.paused > 0) return { kind: 'no-answer' };
+    if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
     return { kind: 'ok', latencyMs: this.baseLatencyMs + this.#extraLatencyMs };
   }
 }

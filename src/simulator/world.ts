@@ -4,6 +4,7 @@ import type {
   HealthProbePort,
   LoadBalancerPort,
   ProbeResult,
+  VirtualIpPort,
 } from '../controller/ports.js';
 import { EventLog } from '../measure/events.js';
 import { SampleRecorder, type SampleSeries } from '../measure/samples.js';
@@ -16,7 +17,11 @@ import { SimTargetGroup } from './load-balancer.js';
 import { ClientLoad } from './load.js';
 import { SeededRng } from './rng.js';
 import { Route53HealthCheck } from './route53.js';
+import { applySimFault, type FaultEffect } from './faults.js';
 import { SimServer, type Response } from './server.js';
+import { SimVipLayer } from './vip-layer.js';
+import { SimLease } from './lease.js';
+import type { InvariantView } from './invariants.js';
 
 interface DnsRecordState {
   spec: DnsSpec;
@@ -47,21 +52,32 @@ export class SimWorld {
   readonly #ctx: SimContext;
   #dns?: DnsRecordState;
   #lb?: LoadBalancerState;
+  #vip?: SimVipLayer;
+  readonly #lossRng: SeededRng;
+  /** The arbiter (etcd/Consul stand-in) the controller fences with. */
+  readonly lease = new SimLease(this.clock);
 
   constructor(
     readonly scenario: Scenario,
     seed: number,
   ) {
     this.rng = new SeededRng(seed);
+    this.#lossRng = this.rng.fork('loss');
     this.#ctx = {
       engine: this.engine,
       events: this.events,
       rng: this.rng,
-      beforeRoutingChange: () => this.#load.flush(this.engine.nowMs),
+      // models built before the load (the VIP elects its master at once) have nothing to count yet
+      beforeRoutingChange: () => this.#load?.flush(this.engine.nowMs),
     };
     const { setup } = scenario;
     for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs));
     if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
+    if (setup.vip) {
+      this.#vip = new SimVipLayer(setup.vip, this.#ctx, this.servers, (from, to) =>
+        this.#routeChanged('vip', setup.vip!.id, from ?? '', to ?? '', from ? [from] : [], to ? [to] : []),
+      );
+    }
     if (setup.dns) this.#buildDns(setup.dns);
     this.#recorder = new SampleRecorder(scenario.measure.resolutionMs, scenario.durationMs);
     this.#load = new ClientLoad(
@@ -70,6 +86,7 @@ export class SimWorld {
         resolve: () => this.#entryEndpoint(),
         backends: (endpoint) => this.backends(endpoint),
         respond: (serverId) => this.#respond(serverId),
+        lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
       },
       this.#recorder,
       this.rng.fork('load'),
@@ -100,6 +117,7 @@ export class SimWorld {
   #entryEndpoint(): string {
     if (this.#dns) return this.#dns.answer;
     if (this.#lb) return this.#lb.id;
+    if (this.#vip) return this.#vip.spec.id;
     return this.servers.keys().next().value!;
   }
 
@@ -107,11 +125,20 @@ export class SimWorld {
   backends(endpoint: string): readonly string[] {
     if (this.servers.has(endpoint)) return [endpoint];
     if (this.#lb && endpoint === this.#lb.id) return this.#lb.groups.get(this.#lb.forwardTo)!.routable;
+    if (this.#vip && endpoint === this.#vip.spec.id) return this.#vip.backends();
     return [];
   }
 
   #respond(serverId: string): Response {
     return this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
+  }
+
+  /** One health check request: like a client's, and lost with the server's packet-loss ratio. */
+  #check(serverId: string): Response {
+    const server = this.servers.get(serverId);
+    if (!server) return { kind: 'no-answer' };
+    if (server.lossRatio > 0 && this.#lossRng.next() < server.lossRatio) return { kind: 'no-answer' };
+    return server.respond();
   }
 
   #buildLoadBalancer(spec: NonNullable<Scenario['setup']['loadBalancer']>): void {
@@ -121,7 +148,7 @@ export class SimWorld {
     for (const tgSpec of byPriority) {
       groups.set(
         tgSpec.id,
-        new SimTargetGroup(tgSpec, this.#ctx, (serverId) => this.#respond(serverId), (group, before, after) => {
+        new SimTargetGroup(tgSpec, this.#ctx, (serverId) => this.#check(serverId), (group, before, after) => {
           if (lb.forwardTo !== group.id) return;
           this.#routeChanged('targetGroup', group.id, before.join(','), after.join(','), before, after);
         }),
@@ -162,7 +189,7 @@ export class SimWorld {
   /** A health check against an endpoint: a server directly, or a load balancer through its routing. */
   #endpointPassesCheck(endpoint: string, timeoutMs: number): boolean {
     const backends = this.backends(endpoint);
-    const response = backends.length > 0 ? this.#respond(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
+    const response = backends.length > 0 ? this.#check(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
     return response.kind === 'ok' && response.latencyMs <= Math.min(timeoutMs, defaults.route53.responseTimeoutMs);
   }
 
@@ -179,7 +206,7 @@ export class SimWorld {
   }
 
   #routeChanged(layer: string, resource: string, from: string, to: string, fromServers: readonly string[], toServers: readonly string[]): void {
-    this.events.emit(layer === 'dns' ? 'dns' : 'lb', 'route.changed', {
+    this.events.emit(layer === 'dns' ? 'dns' : layer === 'vip' ? 'vip' : 'lb', 'route.changed', {
       layer,
       resource,
       from,
@@ -190,45 +217,41 @@ export class SimWorld {
   }
 
   /** Applies a fault's effect; returns its undo. */
-  applyFault(fault: Pick<FaultSpec, 'action' | 'target' | 'latencyMs'>): () => void {
-    const server = this.servers.get(fault.target)!;
+  applyFault(fault: FaultEffect): () => void {
     this.#ctx.beforeRoutingChange();
-    const before = server.state;
-    let undo: () => void;
-    switch (fault.action) {
-      case 'service-stop':
-        server.stop();
-        undo = () => server.start();
-        break;
-      case 'process-pause':
-        server.isolate();
-        undo = () => server.reconnect();
-        break;
-      case 'latency': {
-        const ms = fault.latencyMs ?? 0;
-        server.addLatency(ms);
-        undo = () => server.removeLatency(ms);
-        break;
-      }
-    }
-    this.#serverStateChanged(server, before);
+    const before = this.#states();
+    const undo = applySimFault(
+      {
+        server: (id) => this.servers.get(id)!,
+        vrrpOf: (id) => (this.#vip?.spec.nodes.some((n) => n.server === id) ? this.#vip.vrrp : undefined),
+      },
+      fault,
+    );
+    this.#statesChanged(before);
     return () => {
       this.#ctx.beforeRoutingChange();
-      const previous = server.state;
+      const previous = this.#states();
       undo();
-      this.#serverStateChanged(server, previous);
+      this.#statesChanged(previous);
     };
   }
 
-  #serverStateChanged(server: SimServer, previous: string): void {
-    if (server.state !== previous) this.events.emit('server', 'state', { server: server.id, state: server.state, previous });
+  #states(): Map<string, string> {
+    return new Map([...this.servers.values()].map((s) => [s.id, s.state]));
+  }
+
+  #statesChanged(before: Map<string, string>): void {
+    for (const server of this.servers.values()) {
+      const previous = before.get(server.id)!;
+      if (server.state !== previous) this.events.emit('server', 'state', { server: server.id, state: server.state, previous });
+    }
   }
 
   /** The health checks our controller sends, answered from the model after the response time or the timeout. */
   readonly probePort: HealthProbePort = {
     probe: (endpointId, { timeoutMs }) => {
       const backends = this.backends(endpointId);
-      const response = backends.length > 0 ? this.#respond(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
+      const response = backends.length > 0 ? this.#check(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
       const result: ProbeResult =
         response.kind === 'ok'
           ? response.latencyMs <= timeoutMs
@@ -240,6 +263,46 @@ export class SimWorld {
       return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result)));
     },
   };
+
+  #answerDownSinceMs: number | undefined;
+
+  /** What the invariant monitor reads after every event. */
+  invariantView(): InvariantView {
+    const serving = (endpoint: string) => this.backends(endpoint).some((id) => this.#respond(id).kind === 'ok');
+    return {
+      vipHolders: () => (this.#vip ? [{ vip: this.#vip.spec.id, holders: this.#vip.vrrp.holders }] : []),
+      dnsAnswer: () => {
+        const dns = this.#dns;
+        if (!dns) return undefined;
+        const now = this.engine.nowMs;
+        if (serving(dns.answer)) this.#answerDownSinceMs = undefined;
+        else this.#answerDownSinceMs ??= now;
+        const other = dns.answer === dns.spec.primary ? dns.spec.secondary : dns.spec.primary;
+        const hc = this.scenario.controller.healthCheck;
+        const detectionBoundMs = dns.healthCheck
+          ? dns.spec.healthCheck.intervalMs * (dns.spec.healthCheck.failureThreshold + 1)
+          : hc.intervalMs * (hc.unhealthyThreshold + 1) + hc.timeoutMs;
+        return {
+          record: dns.spec.record,
+          answer: dns.answer,
+          downForMs: this.#answerDownSinceMs === undefined ? 0 : now - this.#answerDownSinceMs,
+          alternativeUp: serving(other),
+          graceMs: detectionBoundMs + dns.spec.ttlMs,
+        };
+      },
+      demotedWrites: () => [],
+    };
+  }
+
+  /** The VIP as the controller sees it (undefined without setup.vip). */
+  get virtualIpPort(): VirtualIpPort | undefined {
+    return this.#vip?.port;
+  }
+
+  /** Fencing: the controller's arbiter decides which node may take the VIP. */
+  setVipAuthority(authorize: (node: string) => Promise<boolean>): void {
+    this.#vip?.setAuthority(authorize);
+  }
 
   /** Route 53 as the controller drives it: UPSERT of the failover record. */
   readonly dnsPort: DnsPort = {
