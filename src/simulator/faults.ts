@@ -30,8 +30,9 @@ export function applySimFault(world: FaultWorld, fault: FaultEffect): Undo {
   const service: ServiceName = fault.service ?? 'app';
   switch (fault.action) {
     case 'service-stop': {
-      const undo = server.stop(service);
+      // keepalived says goodbye (a priority-0 advert) while it still runs
       if (service === 'keepalived') vrrp?.keepalivedStopped(server.id);
+      const undo = server.stop(service);
       return () => {
         undo();
         if (service === 'keepalived' && server.serviceRunning('keepalived')) vrrp?.keepalivedStarted(server.id);

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/measure/events.js';
+import { masterDownIntervalMs } from '../../src/simulator/vrrp.js';
+import { simulate } from '../helpers/sim.js';
+
+const pair = (opts: { master: number; backup: number; fault: string; track?: string; fencing?: string; expect?: string }) => `
+name: vrrp-analytic
+duration: 90s
+setup:
+  servers: [{ id: a, latency: 5ms }, { id: b, latency: 5ms }]
+  vip:
+    advertInt: 1s
+    nodes:
+      - { server: a, priority: ${opts.master}, state: MASTER }
+      - { server: b, priority: ${opts.backup} }
+${opts.track ?? ''}
+    fencing: ${opts.fencing ?? 'none'}
+load: { rate: 100, clients: 10, timeout: 2s }
+faults:
+${opts.fault}
+expect: ${opts.expect ?? '{ errors: ">= 0" }'}
+`;
+
+const becameMaster = (events: RunEvent[], node: string, afterMs = 1) =>
+  events.find((e) => e.component === 'vip' && e.type === 'state' && e.detail.node === node && e.detail.state === 'master' && e.atMs >= afterMs);
+
+describe('keepalived / VRRP model', () => {
+  it('Master_Down_Interval is 3 × advert_int + (256 − priority)/256 × advert_int: 3609.375 ms at 100, 3648.4375 ms at 90', () => {
+    expect(masterDownIntervalMs(100, 1000)).toBe(3609.375);
+    expect(masterDownIntervalMs(90, 1000)).toBe(3648.4375);
+  });
+
+  it.each([
+    [110, 100],
+    [100, 90],
+  ])('a backup at priority %i/%i takes over exactly Master_Down_Interval after the last advert of a vanished master', async (master, backup) => {
+    // the master advertises at whole seconds; the host dies at 30.5 s, so the last advert left at 30 s
+    const { record } = await simulate(pair({ master, backup, fault: '  - { id: down, at: 30500ms, action: aws:ec2:stop-instances, target: a }' }));
+    const takeover = becameMaster(record.events, 'b');
+    expect(takeover!.atMs).toBe(30_000 + masterDownIntervalMs(backup, 1000));
+    expect(Math.round(takeover!.atMs)).toBe(backup === 100 ? 33_609 : 33_648);
+  });
+
+  it('a graceful keepalived stop (priority 0 advert) hands over after the skew time only', async () => {
+    const { record } = await simulate(pair({ master: 100, backup: 90, fault: '  - { id: stop, at: 30500ms, action: service-stop, service: keepalived, target: a }' }));
+    expect(becameMaster(record.events, 'b')!.atMs).toBe(30_500 + ((256 - 90) / 256) * 1000);
+  });
+
+  it('with track_script interval 5 s, fall 2, weight −20 the VIP moves within (fault + 5 s + 2.65 s, fault + 10 s + 3.65 s]', async () => {
+    const track = '    trackScript: { interval: 5s, fall: 2, rise: 2, weight: -20 }';
+    const moves: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const { record } = await simulate(pair({ master: 100, backup: 90, track, fault: '  - { id: drop, at: 30s, action: network-drop, target: a, port: 80 }' }), seed);
+      const failed = record.events.find((e) => e.type === 'track.health' && e.detail.health === 'unhealthy')!;
+      expect(failed.detail.priority).toBe(80);
+      const delay = becameMaster(record.events, 'b')!.atMs - 30_000;
+      expect(delay, `seed ${seed}`).toBeGreaterThan(5_000 + 2_648);
+      expect(delay, `seed ${seed}`).toBeLessThanOrEqual(10_000 + 3_649);
+      // the takeover is Master_Down_Interval (at 90) after the last advert that still carried priority 100
+      expect(delay + 30_000 - Math.floor(failed.atMs / 1000) * 1000).toBe(masterDownIntervalMs(90, 1000));
+      moves.push(delay);
+    }
+    expect(new Set(moves).size).toBeGreaterThan(1);
+  });
+
+  it('the primary takes the VIP back once its script has risen again (preempt)', async () => {
+    const track = '    trackScript: { interval: 5s, fall: 2, rise: 2, weight: -20 }';
+    const { result, record } = await simulate(
+      pair({ master: 100, backup: 90, track, fault: '  - { id: drop, at: 20s, action: network-drop, target: a, port: 80, duration: 20s }' }),
+    );
+    const back = becameMaster(record.events, 'a', 40_000)!;
+    expect(back.atMs).toBeGreaterThan(40_000 + 5_000);
+    expect(back.atMs).toBeLessThanOrEqual(40_000 + 10_000 + 3_700);
+    const fault = result.metrics.perFault[0]!;
+    expect(fault.failedBackAtMs).toBe(back.atMs);
+    expect(result.metrics.splitBrainMs).toBe(0);
+    expect(result.invariants.every((i) => i.pass)).toBe(true);
+  });
+
+  it('a partition between the peers makes both master: split brain is measured and, unless expected, fails the run', async () => {
+    const partition = '  - { id: cut, at: 30s, action: network-partition, target: a, peer: b, duration: 20s }';
+    const { result } = await simulate(pair({ master: 100, backup: 90, fault: partition }));
+    expect(result.metrics.splitBrains).toHaveLength(1);
+    const brain = result.metrics.splitBrains[0]!;
+    expect(brain.holders).toEqual(['a', 'b']);
+    expect(brain.startMs).toBeGreaterThan(30_000 + 2_648);
+    expect(brain.startMs).toBeLessThanOrEqual(30_000 + 3_649);
+    expect(brain.endMs).toBe(50_000);
+    expect(result.verdict).toBe('fail');
+    expect(result.invariants.find((i) => i.name === 'single-vip-holder')).toMatchObject({ pass: false, atMs: brain.startMs });
+  });
+
+  it('with arbiter fencing the weaker node never takes the VIP during the partition, yet takes it when the master really dies', async () => {
+    const partition = '  - { id: cut, at: 30s, action: network-partition, target: a, peer: b, duration: 20s }';
+    const fenced = await simulate(pair({ master: 100, backup: 90, fault: partition, fencing: 'arbiter', expect: '{ splitBrain: "0s" }' }));
+    expect(fenced.result.metrics.splitBrainMs).toBe(0);
+    expect(fenced.record.events.filter((e) => e.type === 'fencing' && e.detail.granted === false).length).toBeGreaterThan(3);
+    expect(fenced.result.verdict).toBe('pass');
+
+    const death = await simulate(
+      pair({ master: 100, backup: 90, fault: '  - { id: down, at: 30s, action: aws:ec2:stop-instances, target: a }', fencing: 'arbiter' }),
+    );
+    const takeover = becameMaster(death.record.events, 'b')!;
+    // the dead master's lease lapses after its 10 s TTL; the backup retries every Master_Down_Interval
+    expect(takeover.atMs).toBeGreaterThan(30_000 + 3_648);
+    expect(takeover.atMs).toBeLessThanOrEqual(30_000 + 10_000 + 2 * 3_649);
+  });
+});
