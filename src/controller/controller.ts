@@ -1,6 +1,7 @@
 import { aggregateHealth, HealthTracker, type ResourceHealth } from './health.js';
 import type {
   Clock,
+  DatabasePort,
   DnsPort,
   EventSink,
   FailoverMember,
@@ -14,7 +15,7 @@ import type {
 
 export type FailoverType = 'planned' | 'unplanned' | 'automatic' | 'manual';
 export type FailoverStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'rolled_back';
-export type FailoverLayer = 'dns' | 'loadBalancer' | 'vip';
+export type FailoverLayer = 'dns' | 'loadBalancer' | 'vip' | 'database';
 
 /** One switch of a failover group from one member to the other. */
 export interface FailoverEvent {
@@ -78,6 +79,7 @@ export interface ControllerPorts {
   loadBalancer?: LoadBalancerPort;
   virtualIp?: VirtualIpPort;
   lease?: LeasePort;
+  database?: DatabasePort;
 }
 
 interface GroupState {
@@ -341,7 +343,9 @@ export class FailoverController {
       return;
     }
     if (group.active === 'secondary' && !group.maintenance && primary === 'healthy') {
-      if (this.config.failback === 'automatic' || this.#failing(secondary)) {
+      // a database never fails back by itself: another promotion is another outage
+      const automatic = this.config.failback === 'automatic' && group.spec.layer !== 'database';
+      if (automatic || this.#failing(secondary)) {
         await this.#switch(group, 'primary', 'automatic', `primary healthy for ${this.config.healthCheck.healthyThreshold} checks`);
       } else {
         this.ports.notifier.notify({
@@ -460,6 +464,11 @@ export class FailoverController {
   }
 
   async #route(spec: FailoverGroupSpec, to: FailoverMember): Promise<void> {
+    if (spec.layer === 'database') {
+      if (!this.ports.database) throw new Error('no database port');
+      if ((await this.ports.database.getWriter(spec.target)) !== spec.members[to].id) await this.ports.database.promote(spec.target);
+      return;
+    }
     if (spec.layer === 'vip') {
       if (!this.ports.virtualIp) throw new Error('no virtual IP port');
       await this.ports.virtualIp.moveTo(spec.target, spec.members[to].id);
@@ -475,6 +484,10 @@ export class FailoverController {
   }
 
   async #readActive(spec: FailoverGroupSpec): Promise<FailoverMember> {
+    if (spec.layer === 'database') {
+      const writer = await this.ports.database!.getWriter(spec.target);
+      return writer === spec.members.secondary.id ? 'secondary' : 'primary';
+    }
     if (spec.layer === 'vip') {
       const holders = await this.ports.virtualIp!.getHolders(spec.target);
       if (holders.length !== 1) throw new Error(`${holders.length} holders`);
@@ -487,7 +500,7 @@ export class FailoverController {
 
   async #drainMs(group: GroupState, member: FailoverMember): Promise<number> {
     const spec = group.spec;
-    if (spec.layer === 'vip') return 0;
+    if (spec.layer === 'vip' || spec.layer === 'database') return 0;
     if (spec.layer === 'dns') return this.ports.dns!.drainMs(spec.target);
     return this.ports.loadBalancer!.drainMs(spec.members[member].id);
   }

@@ -25,9 +25,11 @@ const METRIC: Record<ExpectationName, (m: RunMetrics) => number | null> = {
   errorRate: (m) => m.errorRate,
   errors: (m) => m.errorCount,
   splitBrain: (m) => m.splitBrainMs,
+  rpo: (m) => m.rpoMs,
+  lostWrites: (m) => m.lostWrites,
 };
 
-const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors', 'splitBrain'];
+const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors', 'rpo', 'lostWrites', 'splitBrain'];
 
 /** Checks every stated expectation, in a fixed order. */
 export function checkExpectations(expect: Expectations, metrics: RunMetrics): ExpectationResult[] {

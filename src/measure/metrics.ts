@@ -23,6 +23,9 @@ export interface FaultMetrics {
   downtimeMs: number;
   errorCount: number;
   requestCount: number;
+  /** Acknowledged writes a promoted standby lacked, and the time span they cover (RPO). */
+  lostWrites: number;
+  rpoMs: number;
 }
 
 /** Whole-run figures: timings are the worst fault's, counts are the whole run's. */
@@ -35,6 +38,9 @@ export interface RunMetrics {
   errorCount: number;
   requestCount: number;
   errorRate: number;
+  /** Acknowledged writes lost at failovers over the run, and the worst RPO. */
+  lostWrites: number;
+  rpoMs: number;
   /** Resolution of every time derived from samples. */
   resolutionMs: number;
   /** Total time during which two or more nodes held the same virtual IP. */
@@ -62,6 +68,8 @@ interface FaultWindow {
   faultId: string;
   action: string;
   target: string;
+  /** The server the fault hits: its target, or the member a database-wide fault hit (the writer). */
+  affects: string;
   planned: boolean;
   injectedAtMs: number;
   removedAtMs: number | null;
@@ -89,6 +97,8 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
     errorCount,
     requestCount,
     errorRate: requestCount > 0 ? errorCount / requestCount : 0,
+    lostWrites: events.filter(isDataLoss).reduce((sum, e) => sum + Number(e.detail.writes), 0),
+    rpoMs: Math.max(0, ...events.filter(isDataLoss).map((e) => Number(e.detail.rpoMs))),
     resolutionMs: samples.resolutionMs,
     ...splitBrainsOf(events, options.durationMs),
     perFault,
@@ -117,6 +127,10 @@ function splitBrainsOf(events: readonly RunEvent[], durationMs: number): { split
   return { splitBrainMs: splitBrains.reduce((sum, b) => sum + b.endMs - b.startMs, 0), splitBrains };
 }
 
+function isDataLoss(e: RunEvent): boolean {
+  return e.component === 'db' && e.type === 'data.lost';
+}
+
 /** Failback applies once a fault is removed after traffic had left its target (or after planned maintenance). */
 function needsFailback(f: FaultMetrics): boolean {
   return f.removedAtMs !== null && (f.switchedAtMs !== null || f.planned);
@@ -138,11 +152,12 @@ function faultWindows(events: readonly RunEvent[]): FaultWindow[] {
         faultId,
         action: String(e.detail.action),
         target: String(e.detail.target),
+        affects: String(e.detail.affects ?? e.detail.target),
         planned: e.detail.planned === true,
         injectedAtMs: e.atMs,
         removedAtMs: null,
       });
-    } else if (e.type === 'removed') {
+    } else if (e.type === 'removed' && e.detail.atEnd !== true) {
       const open = windows.find((w) => w.faultId === faultId && w.removedAtMs === null);
       if (open) open.removedAtMs = e.atMs;
     }
@@ -174,17 +189,18 @@ function measureFault(
   sums: Sums,
   options: MeasureOptions,
 ): FaultMetrics {
-  const behind = (endpoint: unknown) => typeof endpoint === 'string' && options.serversBehind(endpoint).includes(w.target);
+  const behind = (endpoint: unknown) => typeof endpoint === 'string' && options.serversBehind(endpoint).includes(w.affects);
   const activeUntilMs = w.removedAtMs ?? options.durationMs;
   const detect = events.find(
     (e) =>
       e.atMs >= w.injectedAtMs &&
       e.atMs < activeUntilMs &&
-      e.detail.health === 'unhealthy' &&
+      (e.detail.health === 'unhealthy' || e.type === 'failover.started') &&
       ((e.component === 'controller' && e.type === 'health') ||
         (e.component === 'route53' && e.type === 'health') ||
         (e.component === 'lb' && e.type === 'target.health') ||
-        (e.component === 'vip' && e.type === 'track.health')) &&
+        (e.component === 'vip' && e.type === 'track.health') ||
+        (e.component === 'db' && e.type === 'failover.started')) &&
       behind(e.detail.target),
   );
   const switched = events.find(
@@ -192,8 +208,8 @@ function measureFault(
       e.type === 'route.changed' &&
       e.atMs >= w.injectedAtMs &&
       e.atMs < activeUntilMs &&
-      serverList(e.detail.fromServers).includes(w.target) &&
-      !serverList(e.detail.toServers).includes(w.target),
+      serverList(e.detail.fromServers).includes(w.affects) &&
+      !serverList(e.detail.toServers).includes(w.affects),
   );
   const failedBack =
     w.removedAtMs === null
@@ -202,8 +218,8 @@ function measureFault(
           (e) =>
             e.type === 'route.changed' &&
             e.atMs >= w.removedAtMs! &&
-            serverList(e.detail.toServers).includes(w.target) &&
-            !serverList(e.detail.fromServers).includes(w.target),
+            serverList(e.detail.toServers).includes(w.affects) &&
+            !serverList(e.detail.fromServers).includes(w.affects),
         );
 
   const res = samples.resolutionMs;
@@ -215,6 +231,7 @@ function measureFault(
   for (let b = firstBucket; b < endBucket; b++) if (samples.err[b]! > 0) downtimeBuckets++;
   const recoveredAtMs = recoveryTime(w.injectedAtMs, firstBucket, endBucket, samples, sums, options.recovery);
 
+  const losses = events.filter((e) => isDataLoss(e) && e.atMs >= w.injectedAtMs && e.atMs < attributionEndMs);
   const detectedAtMs = detect?.atMs ?? null;
   const switchedAtMs = switched?.atMs ?? null;
   return {
@@ -231,6 +248,8 @@ function measureFault(
     downtimeMs: downtimeBuckets * res,
     errorCount,
     requestCount,
+    lostWrites: losses.reduce((sum, e) => sum + Number(e.detail.writes), 0),
+    rpoMs: Math.max(0, ...losses.map((e) => Number(e.detail.rpoMs))),
   };
 }
 

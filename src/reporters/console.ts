@@ -14,7 +14,17 @@ function describeEvent(e: RunEvent): string | undefined {
     case 'fault.injected':
       return pc.red(`fault ${d.faultId}: ${d.action} on ${d.target}${d.planned ? ' (planned maintenance)' : ''}`);
     case 'fault.removed':
-      return pc.green(`fault ${d.faultId} removed from ${d.target}`);
+      return pc.green(`fault ${d.faultId} removed from ${d.target}${d.atEnd ? ' (end of run)' : ''}`);
+    case 'db.failover.started':
+      return pc.yellow(`database: ${d.database} failing over ${d.from} → ${d.to} (${d.reason}, ~${Math.round(Number(d.expectedMs) / 1000)} s)`);
+    case 'db.writer':
+      return pc.cyan(`database: ${d.database} writer is now ${d.writer}`);
+    case 'db.data.lost':
+      return pc.red(`database: ${d.writes} acknowledged writes lost (RPO ${Math.round(Number(d.rpoMs) / 100) / 10} s)`);
+    case 'db.lag.alert':
+      return pc.yellow(`database: replication lag ${Math.round(Number(d.lagMs) / 1000)} s exceeds ${Math.round(Number(d.thresholdMs) / 1000)} s`);
+    case 'db.lag.ok':
+      return `database: replication lag back to ${Math.round(Number(d.lagMs))} ms`;
     case 'controller.health':
       return d.health === 'degraded' ? undefined : `controller: ${d.target} ${d.health}${d.reason ? ` (${d.reason})` : ''}`;
     case 'controller.failover':
@@ -42,6 +52,7 @@ function describeEvent(e: RunEvent): string | undefined {
     case 'invariant.violated':
       return pc.red(`invariant violated: ${d.invariant}: ${d.message}`);
     case 'dns.route.changed':
+    case 'db.route.changed':
     case 'vip.route.changed':
     case 'lb.route.changed':
       return pc.cyan(`route: ${d.layer} ${d.resource} ${d.from} → ${d.to}`);
@@ -126,7 +137,8 @@ export class ConsoleReporter implements Reporter {
         this.#line(pc.red(`split brain on ${b.vip}: ${b.holders.join(' and ')} from ${formatDurationMs(b.startMs)} for ${formatDurationMs(b.endMs - b.startMs)}`));
     this.#line(
       pc.dim(
-        `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}`,
+        `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}` +
+          (m.lostWrites > 0 ? `, lost writes ${m.lostWrites} (RPO ${formatDurationMs(m.rpoMs)})` : ''),
       ),
     );
     this.#line();

@@ -8,6 +8,7 @@ export function groupIdOf(scenario: Scenario, layer: LayerName): string | undefi
   if (layer === 'loadBalancer' && scenario.setup.loadBalancer && scenario.setup.loadBalancer.targetGroups.length > 1)
     return `lb:${scenario.setup.loadBalancer.id}`;
   if (layer === 'vip' && scenario.setup.vip) return `vip:${scenario.setup.vip.id}`;
+  if (layer === 'database' && scenario.setup.database) return `db:${scenario.setup.database.id}`;
   return undefined;
 }
 
@@ -55,6 +56,19 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
       mode: controller.layers.vip,
     });
   }
+  const db = setup.database;
+  if (db) {
+    groups.push({
+      id: groupIdOf(scenario, 'database')!,
+      layer: 'database',
+      target: db.id,
+      members: {
+        primary: { id: db.primary, endpoints: [db.primary] },
+        secondary: { id: db.standby, endpoints: [db.standby] },
+      },
+      mode: controller.layers.database,
+    });
+  }
   return {
     ...(vip && vip.fencing === 'arbiter'
       ? {
@@ -77,5 +91,9 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
 export function serversBehind(scenario: Scenario, endpoint: string): string[] {
   const lb = scenario.setup.loadBalancer;
   if (lb && lb.id === endpoint) return [...new Set(lb.targetGroups.flatMap((tg) => tg.targets))];
+  const vip = scenario.setup.vip;
+  if (vip && vip.id === endpoint) return vip.nodes.map((n) => n.server);
+  const db = scenario.setup.database;
+  if (db && db.id === endpoint) return [db.primary, db.standby];
   return [endpoint];
 }

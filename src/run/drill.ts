@@ -56,17 +56,19 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
     ...(scenario.setup.dns ? { dns: world.dnsPort } : {}),
     ...(scenario.setup.loadBalancer ? { loadBalancer: world.loadBalancerPort } : {}),
     ...(world.virtualIpPort ? { virtualIp: world.virtualIpPort, lease: world.lease } : {}),
+    ...(world.databasePort ? { database: world.databasePort } : {}),
   });
   if (scenario.setup.vip?.fencing === 'arbiter') world.setVipAuthority((node) => controller.authorizeMaster(node));
 
-  const active = new Map<string, () => void>();
+  const active = new Map<string, (atEnd?: boolean) => void>();
   const inject = (faultId: string, fault: FaultEffect, extra: Record<string, string | boolean> = {}) => {
+    const affects = world.faultAffects(fault.target);
     const undo = world.applyFault(fault);
-    events.emit('fault', 'injected', { faultId, action: fault.action, target: fault.target, ...extra });
-    active.set(faultId, () => {
+    events.emit('fault', 'injected', { faultId, action: fault.action, target: fault.target, ...(affects ? { affects } : {}), ...extra });
+    active.set(faultId, (atEnd = false) => {
       active.delete(faultId);
       undo();
-      events.emit('fault', 'removed', { faultId, action: fault.action, target: fault.target });
+      events.emit('fault', 'removed', { faultId, action: fault.action, target: fault.target, ...(atEnd ? { atEnd } : {}) });
     });
   };
   const remove = (faultId: string) => active.get(faultId)?.();
@@ -126,7 +128,9 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
   controller.start();
   await world.runUntil(scenario.durationMs, () => invariants.check());
   controller.stop();
-  for (const undo of [...active.values()]) undo();
+  for (const undo of [...active.values()]) undo(true);
+  const writes = world.databaseWrites();
+  if (writes) events.emit('db', 'writes', { ...writes });
   events.emit('run', 'end', { engineEvents: engine.processed });
   return {
     target: 'sim',

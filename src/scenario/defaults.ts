@@ -57,6 +57,56 @@ export const defaults = {
     /** Real targets: a fixed-interval probe beside the load gives RTO its resolution (issue 5: 20 ms). */
     probeIntervalMs: 20,
   },
+  /**
+   * Database engines (design.md §5): RDS Multi-AZ instance failover 60–120 s; Multi-AZ DB cluster
+   * under 35 s; Aurora with a replica under 60 s, often under 30 s; Patroni ttl 30, loop_wait 10
+   * (leader key lapses 20–30 s after the primary dies, the next loop promotes). Synchronous
+   * replication (Multi-AZ instance, cluster quorum, Aurora's shared storage) loses nothing; read
+   * replicas and streaming standbys lag. Promotion, reboot and lag figures marked "assumed" are ours.
+   */
+  database: {
+    'rds-multi-az-instance': {
+      failoverMs: { min: 60_000, max: 120_000 },
+      promotionMs: { min: 60_000, max: 120_000 },
+      replicationLagMs: 0,
+      automaticFailover: true,
+      fencesOldPrimary: true,
+      rebootMs: 60_000, // assumed
+    },
+    'rds-multi-az-cluster': {
+      failoverMs: { min: 15_000, max: 35_000 },
+      promotionMs: { min: 15_000, max: 35_000 },
+      replicationLagMs: 0,
+      automaticFailover: true,
+      fencesOldPrimary: true,
+      rebootMs: 30_000, // assumed
+    },
+    aurora: {
+      failoverMs: { min: 10_000, max: 50_000 },
+      promotionMs: { min: 10_000, max: 50_000 },
+      replicationLagMs: 0,
+      automaticFailover: true,
+      fencesOldPrimary: true,
+      rebootMs: 30_000, // assumed
+    },
+    'rds-read-replica': {
+      // RDS never promotes a read replica by itself: the controller (or an operator) must
+      failoverMs: { min: 60_000, max: 180_000 }, // assumed: "promotion takes a few minutes"
+      promotionMs: { min: 60_000, max: 180_000 },
+      replicationLagMs: 1_000, // assumed
+      automaticFailover: false,
+      fencesOldPrimary: false,
+      rebootMs: 60_000, // assumed
+    },
+    'postgres-streaming': {
+      failoverMs: { min: 20_000, max: 40_000 },
+      promotionMs: { min: 1_000, max: 3_000 }, // assumed: pg_promote()
+      replicationLagMs: 100, // assumed
+      automaticFailover: true,
+      fencesOldPrimary: true,
+      rebootMs: 10_000, // assumed
+    },
+  },
   arbiter: {
     /** Lease TTL of the fencing arbiter: Consul's minimum session TTL is 10 s (Consul sessions docs). */
     leaseTtlMs: 10_000,

@@ -172,14 +172,63 @@ const vip = z
   })
   .transform(({ advertInt, preemptDelay, ...rest }) => ({ ...rest, advertIntMs: advertInt, preemptDelayMs: preemptDelay }));
 
+export const DB_ENGINES = ['rds-multi-az-instance', 'rds-multi-az-cluster', 'aurora', 'rds-read-replica', 'postgres-streaming'] as const;
+export type DbEngine = (typeof DB_ENGINES)[number];
+
+const lagSpike = z
+  .strictObject({
+    at: duration('When replication lag jumps'),
+    duration: duration('How long the spike lasts', 1),
+    lag: duration('Replication lag during the spike', 0, 86_400_000),
+  })
+  .transform(({ at, duration: d, lag }) => ({ atMs: at, durationMs: d, lagMs: lag }));
+
+const database = z
+  .strictObject({
+    id: id('a database id').prefault('db'),
+    engine: z.enum(DB_ENGINES, { error: `expected one of ${DB_ENGINES.join(', ')}` }).meta({
+      description: 'RDS Multi-AZ instance (60–120 s), Multi-AZ DB cluster (< 35 s), Aurora, read-replica promotion, PostgreSQL streaming replication',
+    }),
+    primary: id('a server id').meta({ description: 'Server that runs the writer' }),
+    standby: id('a server id').meta({ description: 'Server that runs the standby (or replica)' }),
+    failover: z
+      .strictObject({ min: duration('Fastest platform failover', 0), max: duration('Slowest platform failover', 0) })
+      .optional()
+      .meta({ description: 'Platform failover time, detection included (default per engine, design.md §5)' }),
+    replicationLag: duration('Normal replication lag (default per engine: 0 when synchronous)', 0, 86_400_000).optional(),
+    lagSpikes: z.array(lagSpike).prefault([]),
+    lagAlert: duration('Alert when replication lag exceeds this (seed 001: 30 s)', 0).prefault('30s'),
+    writeRate: z.number().positive().max(100_000).prefault(20).meta({ description: 'Writes per second the app sends' }),
+    clients: z
+      .array(id('a server id'))
+      .optional()
+      .meta({ description: 'App servers that answer 503 while they cannot write (default: every other server)' }),
+    endpoint: z
+      .strictObject({
+        mode: z.enum(['dns', 'controller'], { error: 'expected dns or controller' }).prefault('dns').meta({
+          description: 'dns: the app re-resolves the writer endpoint after its TTL; controller: the controller repoints the app',
+        }),
+        ttl: duration('TTL of the writer endpoint (RDS: 5 s)', 0, 3_600_000).prefault('5s'),
+      })
+      .prefault({})
+      .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl })),
+  })
+  .transform(({ replicationLag, lagAlert, failover, ...rest }) => ({
+    ...rest,
+    ...(replicationLag !== undefined ? { replicationLagMs: replicationLag } : {}),
+    ...(failover ? { failoverMs: { min: failover.min, max: failover.max } } : {}),
+    lagAlertMs: lagAlert,
+  }));
+
 const setup = z.strictObject({
   servers: z.array(server).min(1, 'expected at least one server'),
   dns: dns.optional(),
   loadBalancer: loadBalancer.optional(),
   vip: vip.optional().meta({ description: 'keepalived / VRRP virtual IP' }),
+  database: database.optional().meta({ description: 'Database primary/standby' }),
 });
 
-export const LAYERS = ['dns', 'loadBalancer', 'vip'] as const;
+export const LAYERS = ['dns', 'loadBalancer', 'vip', 'database'] as const;
 export type LayerName = (typeof LAYERS)[number];
 
 const layerMode = z
@@ -216,6 +265,7 @@ const controller = z.strictObject({
       dns: layerMode.prefault('platform'),
       loadBalancer: layerMode.prefault('controller'),
       vip: layerMode.prefault('platform'),
+      database: layerMode.prefault('platform'),
     })
     .prefault({}),
 });
@@ -308,6 +358,8 @@ const expectations = z
     downtime: limit('ms', '< 60s', 'Time in which clients saw errors').optional(),
     errorRate: limit('ratio', '< 1%', 'Failed requests / all requests over the run').optional(),
     errors: limit('count', '0', 'Failed requests over the run').optional(),
+    rpo: limit('ms', '< 1s', 'Data lost at failover, as time: acknowledged writes the standby never got').optional(),
+    lostWrites: limit('count', '0', 'Data lost at failover, as acknowledged writes').optional(),
     splitBrain: limit('ms', '< 5s', 'Total time with two VIP holders; absent: any split brain fails the run').optional(),
   })
   .meta({ description: 'Limits the run must meet; absent: seed 001 targets (detection < 30s, switch < 60s, RTO < 120s)' });
@@ -406,6 +458,20 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
       nodeServers.add(node.server);
     });
   }
+  const db = s.setup.database;
+  if (db) {
+    for (const key of ['primary', 'standby'] as const) {
+      if (!serverIds.has(db[key]))
+        ctx.addIssue({ code: 'custom', path: ['setup', 'database', key], message: `unknown server '${db[key]}'; expected one of ${known(serverIds)}` });
+    }
+    if (db.primary === db.standby)
+      ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'standby'], message: 'expected a server other than the primary' });
+    (db.clients ?? []).forEach((c, i) => {
+      if (!serverIds.has(c)) ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'clients', i], message: `unknown server '${c}'` });
+    });
+    if (db.failoverMs && db.failoverMs.min > db.failoverMs.max)
+      ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'failover', 'max'], message: 'expected max >= min' });
+  }
   const dnsSetup = s.setup.dns;
   if (dnsSetup) {
     for (const key of ['primary', 'secondary'] as const) {
@@ -424,6 +490,16 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
   s.faults.forEach((f, i) => {
     if (faultIds.has(f.id)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'id'], message: `duplicate fault id '${f.id}'` });
     faultIds.add(f.id);
+    if (f.action === 'aws:rds:failover-db-cluster' && db && !['rds-multi-az-cluster', 'aurora'].includes(db.engine))
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'action'], message: `failover-db-cluster needs a DB cluster engine (rds-multi-az-cluster, aurora), not ${db.engine}` });
+    if (f.action === 'aws:rds:reboot-db-instances' && db?.engine === 'postgres-streaming')
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'action'], message: 'reboot-db-instances applies to RDS engines, not postgres-streaming' });
+    if (faultKind(f.action)!.subject === 'database' && f.target !== db?.id)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['faults', i, 'target'],
+        message: db ? `expected the database id '${db.id}'` : `${f.action} needs setup.database`,
+      });
     if (faultKind(f.action)!.subject === 'server' && !serverIds.has(f.target))
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `unknown server '${f.target}'; expected one of ${known(serverIds)}` });
     if (f.peer !== undefined && (!serverIds.has(f.peer) || f.peer === f.target))
@@ -442,6 +518,8 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
   s.operations.forEach((op, i) => {
     if (op.layer === 'dns' && !dnsSetup)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.dns' });
+    if (op.layer === 'database' && !db)
+      ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.database' });
     if (op.layer === 'vip' && !vipSetup)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'layer'], message: 'the scenario has no setup.vip' });
     if (op.layer === 'loadBalancer' && (!lb || lb.targetGroups.length < 2))
@@ -451,7 +529,8 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     if (op.action === 'planned-failover' && op.maintenanceMs === undefined)
       ctx.addIssue({ code: 'custom', path: ['operations', i, 'maintenance'], message: 'expected a maintenance duration (e.g. 3m) for planned-failover' });
   });
-  if (!dnsSetup && !lb && !vipSetup && s.setup.servers.length > 1)
+  const appServers = s.setup.servers.filter((srv) => srv.id !== db?.primary && srv.id !== db?.standby);
+  if (!dnsSetup && !lb && !vipSetup && appServers.length > 1)
     ctx.addIssue({ code: 'custom', path: ['setup'], message: 'expected setup.dns, setup.loadBalancer or setup.vip to route between several servers' });
 }
 
@@ -468,3 +547,4 @@ export type ControllerSpec = Scenario['controller'];
 export type LayerMode = Scenario['controller']['layers']['dns'];
 export type Expectations = z.output<typeof expectations>;
 export type ExpectationName = keyof Expectations;
+export type DatabaseSpec = NonNullable<Scenario['setup']['database']>;

@@ -3,6 +3,7 @@ import type {
   FailoverMember,
   HealthProbePort,
   LoadBalancerPort,
+  DatabasePort,
   ProbeResult,
   VirtualIpPort,
 } from '../controller/ports.js';
@@ -21,6 +22,7 @@ import { applySimFault, type FaultEffect } from './faults.js';
 import { SimServer, type Response } from './server.js';
 import { SimVipLayer } from './vip-layer.js';
 import { SimLease } from './lease.js';
+import { SimDatabase } from './database.js';
 import type { InvariantView } from './invariants.js';
 
 interface DnsRecordState {
@@ -53,6 +55,9 @@ export class SimWorld {
   #dns?: DnsRecordState;
   #lb?: LoadBalancerState;
   #vip?: SimVipLayer;
+  #db?: SimDatabase;
+  /** App servers that answer 503 while they cannot write to the database. */
+  readonly #dbClients = new Set<string>();
   readonly #lossRng: SeededRng;
   /** The arbiter (etcd/Consul stand-in) the controller fences with. */
   readonly lease = new SimLease(this.clock);
@@ -68,11 +73,20 @@ export class SimWorld {
       events: this.events,
       rng: this.rng,
       // models built before the load (the VIP elects its master at once) have nothing to count yet
-      beforeRoutingChange: () => this.#load?.flush(this.engine.nowMs),
+      beforeRoutingChange: () => {
+        this.#load?.flush(this.engine.nowMs);
+        this.#db?.countWrites();
+      },
     };
     const { setup } = scenario;
     for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs));
     if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
+    if (setup.database) {
+      const db = setup.database;
+      this.#db = new SimDatabase(db, this.#ctx, this.servers, scenario.controller.layers.database === 'platform');
+      for (const id of db.clients ?? setup.servers.map((srv) => srv.id).filter((srvId) => srvId !== db.primary && srvId !== db.standby))
+        this.#dbClients.add(id);
+    }
     if (setup.vip) {
       this.#vip = new SimVipLayer(setup.vip, this.#ctx, this.servers, (from, to) =>
         this.#routeChanged('vip', setup.vip!.id, from ?? '', to ?? '', from ? [from] : [], to ? [to] : []),
@@ -118,7 +132,8 @@ export class SimWorld {
     if (this.#dns) return this.#dns.answer;
     if (this.#lb) return this.#lb.id;
     if (this.#vip) return this.#vip.spec.id;
-    return this.servers.keys().next().value!;
+    const db = this.#db?.spec;
+    return [...this.servers.keys()].find((id) => id !== db?.primary && id !== db?.standby)!;
   }
 
   /** Servers that receive requests sent to `endpoint` now. */
@@ -129,8 +144,11 @@ export class SimWorld {
     return [];
   }
 
+  /** A request to an app server; an app that cannot reach its database answers 503 at once. */
   #respond(serverId: string): Response {
-    return this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
+    const response = this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
+    if (response.kind === 'ok' && this.#dbClients.has(serverId) && !this.#db!.appCanWrite) return { kind: 'refused', latencyMs: 1 };
+    return response;
   }
 
   /** One health check request: like a client's, and lost with the server's packet-loss ratio. */
@@ -138,7 +156,7 @@ export class SimWorld {
     const server = this.servers.get(serverId);
     if (!server) return { kind: 'no-answer' };
     if (server.lossRatio > 0 && this.#lossRng.next() < server.lossRatio) return { kind: 'no-answer' };
-    return server.respond();
+    return this.#respond(serverId);
   }
 
   #buildLoadBalancer(spec: NonNullable<Scenario['setup']['loadBalancer']>): void {
@@ -220,19 +238,31 @@ export class SimWorld {
   applyFault(fault: FaultEffect): () => void {
     this.#ctx.beforeRoutingChange();
     const before = this.#states();
+    const db = this.#db;
     const undo = applySimFault(
       {
         server: (id) => this.servers.get(id)!,
         vrrpOf: (id) => (this.#vip?.spec.nodes.some((n) => n.server === id) ? this.#vip.vrrp : undefined),
+        ...(db
+          ? {
+              databaseFault: (f) => {
+                if (f.action === 'aws:rds:failover-db-cluster' || f.forceFailover) void db.startFailover(`FIS ${f.action}`);
+                else db.reboot();
+                return () => undefined;
+              },
+            }
+          : {}),
       },
       fault,
     );
     this.#statesChanged(before);
+    this.#db?.memberChanged();
     return () => {
       this.#ctx.beforeRoutingChange();
       const previous = this.#states();
       undo();
       this.#statesChanged(previous);
+      this.#db?.memberChanged();
     };
   }
 
@@ -290,13 +320,32 @@ export class SimWorld {
           graceMs: detectionBoundMs + dns.spec.ttlMs,
         };
       },
-      demotedWrites: () => [],
+      demotedWrites: () => {
+        this.#db?.countWrites();
+        return this.#db?.demotedWrites() ?? [];
+      },
     };
   }
 
   /** The VIP as the controller sees it (undefined without setup.vip). */
   get virtualIpPort(): VirtualIpPort | undefined {
     return this.#vip?.port;
+  }
+
+  /** The database as the controller sees it (undefined without setup.database). */
+  get databasePort(): DatabasePort | undefined {
+    return this.#db?.port;
+  }
+
+  /** The database member a fault on `target` hits: the writer at that moment for a database-wide fault. */
+  faultAffects(target: string): string | undefined {
+    return this.#db && target === this.#db.spec.id ? this.#db.writer : undefined;
+  }
+
+  /** Writes the app sent to the database so far. */
+  databaseWrites(): { acked: number; failed: number; lost: number } | undefined {
+    this.#db?.countWrites();
+    return this.#db ? { ...this.#db.tally } : undefined;
   }
 
   /** Fencing: the controller's arbiter decides which node may take the VIP. */

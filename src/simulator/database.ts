@@ -1,0 +1,252 @@
+import type { DatabasePort, Rng } from '../controller/ports.js';
+import { defaults } from '../scenario/defaults.js';
+import type { DatabaseSpec } from '../scenario/schema.js';
+import type { SimContext } from './context.js';
+import type { Timer } from './engine.js';
+import type { SimServer } from './server.js';
+
+/** A write the app sent, counted rather than simulated one by one. */
+interface WriteTally {
+  acked: number;
+  failed: number;
+  /** Acknowledged by a member that was no longer the writer: the invariant forbids any. */
+  ackedByDemoted: number;
+  lost: number;
+}
+
+/**
+ * A primary/standby database: RDS Multi-AZ instance or cluster, Aurora, read-replica promotion or
+ * PostgreSQL streaming replication. Replication lag (with spikes) decides which acknowledged writes a
+ * promoted standby lacks (RPO); the app reaches the writer through an endpoint it re-resolves after
+ * a TTL, or that the controller repoints.
+ */
+export class SimDatabase {
+  #writer: string;
+  /** The writer as the app sees it (its cached endpoint). */
+  #appWriter: string;
+  #failingOver?: { untilMs: number; timer: Timer };
+  #primaryLostAtMs?: number;
+  /** Members that stopped being the writer and were fenced (RDS reboots the old primary as standby). */
+  readonly #demoted = new Set<string>();
+  readonly #tally: WriteTally = { acked: 0, failed: 0, ackedByDemoted: 0, lost: 0 };
+  readonly #writePeriodMs: number;
+  readonly #writePhaseMs: number;
+  readonly #endpointPhaseMs: number;
+  #countedToMs = 0;
+  #lagAlert = false;
+  readonly #rng: Rng;
+
+  constructor(
+    readonly spec: DatabaseSpec,
+    private readonly ctx: SimContext,
+    private readonly servers: Map<string, SimServer>,
+    private readonly platformFailover: boolean,
+  ) {
+    this.#writer = spec.primary;
+    this.#appWriter = spec.primary;
+    this.#rng = ctx.rng.fork(`database.${spec.id}`);
+    this.#writePeriodMs = 1000 / spec.writeRate;
+    this.#writePhaseMs = this.#rng.next() * this.#writePeriodMs;
+    this.#endpointPhaseMs = this.#rng.next() * Math.max(1, spec.endpoint.ttlMs);
+    for (const spike of spec.lagSpikes) {
+      ctx.engine.at(spike.atMs, () => this.#lagChanged());
+      ctx.engine.at(spike.atMs + spike.durationMs, () => this.#lagChanged());
+    }
+  }
+
+  get writer(): string {
+    return this.#writer;
+  }
+
+  get members(): [string, string] {
+    return [this.spec.primary, this.spec.standby];
+  }
+
+  /** Engine defaults (design.md §5) merged with the scenario's settings. */
+  get #engine() {
+    return defaults.database[this.spec.engine];
+  }
+
+  /** Replication lag now: the spike's while one lasts, else the configured or engine default. */
+  lagMs(atMs = this.ctx.engine.nowMs): number {
+    const spike = this.spec.lagSpikes.find((s) => atMs >= s.atMs && atMs < s.atMs + s.durationMs);
+    return spike ? spike.lagMs : (this.spec.replicationLagMs ?? this.#engine.replicationLagMs);
+  }
+
+  /** Whether the app can write now: its endpoint points at the writer, which is up and not failing over. */
+  get appCanWrite(): boolean {
+    if (this.#failingOver) return false;
+    const target = this.servers.get(this.#appWriter)!;
+    if (target.respond().kind !== 'ok') return false;
+    return this.#appWriter === this.#writer || !this.#demoted.has(this.#appWriter);
+  }
+
+  /** Writes so far (after {@link countWrites}). */
+  get tally(): Readonly<WriteTally> {
+    return this.#tally;
+  }
+
+  /** Counts the app's writes up to now; call before anything that changes their outcome. */
+  countWrites(toMs = this.ctx.engine.nowMs): void {
+    const fromMs = this.#countedToMs;
+    if (toMs <= fromMs) return;
+    this.#countedToMs = toMs;
+    const n = this.#writesIn(fromMs, toMs);
+    if (!this.appCanWrite) this.#tally.failed += n;
+    else {
+      this.#tally.acked += n;
+      if (this.#appWriter !== this.#writer) this.#tally.ackedByDemoted += n;
+    }
+  }
+
+  /** Writes acknowledged by a demoted member (the invariant wants none). */
+  demotedWrites(): Array<{ database: string; member: string; writes: number }> {
+    return this.#tally.ackedByDemoted > 0 ? [{ database: this.spec.id, member: this.#appWriter, writes: this.#tally.ackedByDemoted }] : [];
+  }
+
+  #writesIn(fromMs: number, toMs: number): number {
+    const k = (t: number) => Math.max(0, Math.ceil((t - this.#writePhaseMs) / this.#writePeriodMs - 1e-9));
+    return k(toMs) - k(fromMs);
+  }
+
+  /** A member's host changed state: the writer failing starts the platform's failover (when it has one). */
+  memberChanged(): void {
+    const writerUp = this.servers.get(this.#writer)!.respond().kind === 'ok';
+    const now = this.ctx.engine.nowMs;
+    if (!writerUp && this.#primaryLostAtMs === undefined) {
+      this.#primaryLostAtMs = now;
+      this.ctx.events.emit('db', 'writer.lost', { database: this.spec.id, target: this.#writer, lagMs: this.lagMs(now) });
+      if (this.platformFailover && this.#engine.automaticFailover && !this.#failingOver) this.startFailover('platform detected the writer down');
+    } else if (writerUp && this.#primaryLostAtMs !== undefined) {
+      this.#primaryLostAtMs = undefined;
+      this.ctx.events.emit('db', 'writer.back', { database: this.spec.id, target: this.#writer });
+    }
+  }
+
+  /** Fails over to the other member after the engine's failover time; resolves when it accepts writes. */
+  startFailover(reason: string, durationMs = this.#drawFailoverMs()): Promise<void> {
+    if (this.#failingOver) return Promise.resolve();
+    this.ctx.beforeRoutingChange();
+    const to = this.#writer === this.spec.primary ? this.spec.standby : this.spec.primary;
+    this.ctx.events.emit('db', 'failover.started', {
+      database: this.spec.id,
+      target: this.#writer,
+      from: this.#writer,
+      to,
+      reason,
+      expectedMs: Math.round(durationMs),
+    });
+    return new Promise((resolve) => {
+      const timer = this.ctx.engine.after(durationMs, () => {
+        this.#completeFailover(to);
+        resolve();
+      });
+      this.#failingOver = { untilMs: this.ctx.engine.nowMs + durationMs, timer };
+    });
+  }
+
+  /** A reboot without failover: the writer is unavailable for the reboot, then back. */
+  reboot(): void {
+    if (this.#failingOver) return;
+    this.ctx.beforeRoutingChange();
+    const rebootMs = this.#engine.rebootMs;
+    this.ctx.events.emit('db', 'reboot', { database: this.spec.id, target: this.#writer, rebootMs });
+    const timer = this.ctx.engine.after(rebootMs, () => {
+      this.ctx.beforeRoutingChange();
+      this.#failingOver = undefined;
+    });
+    this.#failingOver = { untilMs: this.ctx.engine.nowMs + rebootMs, timer };
+  }
+
+  #drawFailoverMs(): number {
+    const range = this.spec.failoverMs ?? this.#engine.failoverMs;
+    return range.min + this.#rng.next() * (range.max - range.min);
+  }
+
+  #completeFailover(to: string): void {
+    this.ctx.beforeRoutingChange();
+    const from = this.#writer;
+    const lostAt = this.#primaryLostAtMs;
+    if (lostAt !== undefined) {
+      const { writes, seconds } = this.#unreplicated(lostAt);
+      if (writes > 0) {
+        this.#tally.lost += writes;
+        this.ctx.events.emit('db', 'data.lost', { database: this.spec.id, target: from, writes, rpoMs: Math.round(seconds * 1000) });
+      }
+    }
+    this.#writer = to;
+    this.#failingOver = undefined;
+    this.#primaryLostAtMs = undefined;
+    this.#demoted.delete(to);
+    if (this.#engine.fencesOldPrimary || this.servers.get(from)!.respond().kind === 'ok') this.#demoted.add(from);
+    this.ctx.events.emit('db', 'writer', { database: this.spec.id, writer: to, previous: from });
+    if (this.spec.endpoint.mode === 'controller') this.#repoint();
+    else this.ctx.engine.at(this.#nextEndpointRefresh(), () => this.#repoint());
+  }
+
+  /** The app re-resolves (or is repointed to) the writer endpoint. */
+  #repoint(): void {
+    if (this.#appWriter === this.#writer) return;
+    this.ctx.beforeRoutingChange();
+    const from = this.#appWriter;
+    this.#appWriter = this.#writer;
+    this.ctx.events.emit('db', 'route.changed', {
+      layer: 'database',
+      resource: this.spec.id,
+      from,
+      to: this.#writer,
+      fromServers: from,
+      toServers: this.#writer,
+    });
+  }
+
+  #nextEndpointRefresh(): number {
+    const ttl = this.spec.endpoint.ttlMs;
+    if (ttl <= 0) return this.ctx.engine.nowMs;
+    const k = Math.ceil((this.ctx.engine.nowMs - this.#endpointPhaseMs) / ttl);
+    return this.#endpointPhaseMs + Math.max(0, k) * ttl;
+  }
+
+  /** Writes acknowledged before `lostAtMs` that had not reached the standby: t ≤ lost < t + lag(t). */
+  #unreplicated(lostAtMs: number): { writes: number; seconds: number } {
+    const changes = [0, ...this.spec.lagSpikes.flatMap((s) => [s.atMs, s.atMs + s.durationMs]), lostAtMs]
+      .filter((t) => t <= lostAtMs)
+      .sort((a, b) => a - b);
+    let writes = 0;
+    let oldestMs = lostAtMs;
+    for (let i = 0; i < changes.length - 1; i++) {
+      const [a, b] = [changes[i]!, changes[i + 1]!];
+      const lag = this.lagMs(a);
+      const from = Math.max(a, lostAtMs - lag);
+      if (from >= b) continue;
+      const n = this.#writesIn(from, b);
+      if (n > 0) {
+        writes += n;
+        oldestMs = Math.min(oldestMs, from);
+      }
+    }
+    return { writes, seconds: (lostAtMs - oldestMs) / 1000 };
+  }
+
+  #lagChanged(): void {
+    const lag = this.lagMs();
+    const alert = lag > this.spec.lagAlertMs;
+    this.ctx.events.emit('db', 'lag', { database: this.spec.id, lagMs: lag });
+    if (alert !== this.#lagAlert) {
+      this.#lagAlert = alert;
+      this.ctx.events.emit('db', alert ? 'lag.alert' : 'lag.ok', { database: this.spec.id, lagMs: lag, thresholdMs: this.spec.lagAlertMs });
+    }
+  }
+
+  /** The controller's view of the database. */
+  readonly port: DatabasePort = {
+    promote: (_id) => this.startFailover('controller promoted the standby', this.#drawPromotionMs()),
+    getWriter: async () => this.#writer,
+    replicationLagMs: async () => this.lagMs(),
+  };
+
+  #drawPromotionMs(): number {
+    const range = this.#engine.promotionMs;
+    return range.min + this.#rng.next() * (range.max - range.min);
+  }
+}
