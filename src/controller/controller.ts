@@ -10,6 +10,7 @@ import type {
   LoadBalancerPort,
   Notifier,
   Rng,
+  ScalingGroupPort,
   VirtualIpPort,
 } from './ports.js';
 
@@ -67,6 +68,8 @@ export interface ControllerConfig {
   failoverOn: 'unhealthy' | 'degraded';
   groups: FailoverGroupSpec[];
   fencing?: FencingSpec;
+  /** After an automatic failover, add this many instances to the group (seed 000's failover scale-up). */
+  scaleOnFailover?: { groupId: string; step: number };
 }
 
 export interface ControllerPorts {
@@ -80,6 +83,7 @@ export interface ControllerPorts {
   virtualIp?: VirtualIpPort;
   lease?: LeasePort;
   database?: DatabasePort;
+  scalingGroup?: ScalingGroupPort;
 }
 
 interface GroupState {
@@ -434,7 +438,19 @@ export class FailoverController {
     if (reason) event.reason = `${event.reason}; ${reason}`;
     if (group.inFlight === event) group.inFlight = undefined;
     this.#transition(event, status);
-    if (status === 'completed') void this.#evaluate(group);
+    if (status === 'completed') {
+      if (event.direction === 'failover' && event.type !== 'planned') void this.#scaleUp();
+      void this.#evaluate(group);
+    }
+  }
+
+  async #scaleUp(): Promise<void> {
+    const scaling = this.config.scaleOnFailover;
+    const port = this.ports.scalingGroup;
+    if (!scaling || !port || scaling.step <= 0) return;
+    const desired = (await port.getDesiredCapacity(scaling.groupId)) + scaling.step;
+    this.ports.events.emit('controller', 'scale', { group: scaling.groupId, desired, reason: 'failover' });
+    await port.setDesiredCapacity(scaling.groupId, desired);
   }
 
   #transition(event: FailoverEvent, status: FailoverStatus): void {

@@ -26,10 +26,11 @@ const METRIC: Record<ExpectationName, (m: RunMetrics) => number | null> = {
   errors: (m) => m.errorCount,
   splitBrain: (m) => m.splitBrainMs,
   rpo: (m) => m.rpoMs,
+  replacement: (m) => m.replacementMs,
   lostWrites: (m) => m.lostWrites,
 };
 
-const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors', 'rpo', 'lostWrites', 'splitBrain'];
+const ORDER: ExpectationName[] = ['detection', 'switch', 'rto', 'failback', 'downtime', 'errorRate', 'errors', 'replacement', 'rpo', 'lostWrites', 'splitBrain'];
 
 /** Checks every stated expectation, in a fixed order. */
 export function checkExpectations(expect: Expectations, metrics: RunMetrics): ExpectationResult[] {

@@ -11,7 +11,7 @@ export interface FaultMetrics {
   injectedAtMs: number;
   removedAtMs: number | null;
   detectedAtMs: number | null;
-  /** Which checker declared it first: `controller`, `route53`, `lb`, `vip` (keepalived track_script). */
+  /** Which checker declared it first: `controller`, `route53`, `lb`, `vip` (keepalived track_script), `db`, `asg`. */
   detectedBy: string | null;
   switchedAtMs: number | null;
   recoveredAtMs: number | null;
@@ -26,6 +26,8 @@ export interface FaultMetrics {
   /** Acknowledged writes a promoted standby lacked, and the time span they cover (RPO). */
   lostWrites: number;
   rpoMs: number;
+  /** Fault to a replacement instance healthy in its target group (autoscaling); null when none was needed or none came. */
+  replacementMs: number | null;
 }
 
 /** Whole-run figures: timings are the worst fault's, counts are the whole run's. */
@@ -41,6 +43,8 @@ export interface RunMetrics {
   /** Acknowledged writes lost at failovers over the run, and the worst RPO. */
   lostWrites: number;
   rpoMs: number;
+  /** Worst replacement time over the faults that made the autoscaling group replace an instance. */
+  replacementMs: number | null;
   /** Resolution of every time derived from samples. */
   resolutionMs: number;
   /** Total time during which two or more nodes held the same virtual IP. */
@@ -99,6 +103,7 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
     errorRate: requestCount > 0 ? errorCount / requestCount : 0,
     lostWrites: events.filter(isDataLoss).reduce((sum, e) => sum + Number(e.detail.writes), 0),
     rpoMs: Math.max(0, ...events.filter(isDataLoss).map((e) => Number(e.detail.rpoMs))),
+    replacementMs: worst(perFault.filter((f) => replaced(events, f)).map((f) => f.replacementMs)),
     resolutionMs: samples.resolutionMs,
     ...splitBrainsOf(events, options.durationMs),
     perFault,
@@ -125,6 +130,22 @@ function splitBrainsOf(events: readonly RunEvent[], durationMs: number): { split
   splitBrains.push(...open.values());
   splitBrains.sort((a, b) => a.startMs - b.startMs);
   return { splitBrainMs: splitBrains.reduce((sum, b) => sum + b.endMs - b.startMs, 0), splitBrains };
+}
+
+/** The autoscaling group terminated the fault's target. */
+function replaced(events: readonly RunEvent[], f: FaultMetrics): boolean {
+  return events.some(
+    (e) => e.component === 'asg' && e.type === 'instance' && e.detail.instance === f.target && e.detail.state === 'terminated' && e.atMs >= f.injectedAtMs,
+  );
+}
+
+/** First instance launched after `fromMs` that became healthy in its target group. */
+function replacementHealthyAt(events: readonly RunEvent[], fromMs: number): number | null {
+  const launched = new Set(
+    events.filter((e) => e.component === 'asg' && e.type === 'instance' && e.detail.state === 'pending' && e.atMs >= fromMs).map((e) => String(e.detail.instance)),
+  );
+  const healthy = events.find((e) => e.component === 'lb' && e.type === 'target.health' && e.detail.health === 'healthy' && launched.has(String(e.detail.target)));
+  return healthy?.atMs ?? null;
 }
 
 function isDataLoss(e: RunEvent): boolean {
@@ -200,7 +221,8 @@ function measureFault(
         (e.component === 'route53' && e.type === 'health') ||
         (e.component === 'lb' && e.type === 'target.health') ||
         (e.component === 'vip' && e.type === 'track.health') ||
-        (e.component === 'db' && e.type === 'failover.started')) &&
+        (e.component === 'db' && e.type === 'failover.started') ||
+        (e.component === 'asg' && e.type === 'instance')) &&
       behind(e.detail.target),
   );
   const switched = events.find(
@@ -250,6 +272,7 @@ function measureFault(
     requestCount,
     lostWrites: losses.reduce((sum, e) => sum + Number(e.detail.writes), 0),
     rpoMs: Math.max(0, ...losses.map((e) => Number(e.detail.rpoMs))),
+    replacementMs: ((at) => (at === null ? null : at - w.injectedAtMs))(replacementHealthyAt(events, w.injectedAtMs)),
   };
 }
 

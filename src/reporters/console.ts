@@ -56,6 +56,10 @@ function describeEvent(e: RunEvent): string | undefined {
     case 'vip.route.changed':
     case 'lb.route.changed':
       return pc.cyan(`route: ${d.layer} ${d.resource} ${d.from} → ${d.to}`);
+    case 'asg.instance':
+      return `autoscaling: ${d.instance} ${d.state}`;
+    case 'asg.capacity':
+      return `autoscaling: desired capacity ${d.previous} → ${d.desired}`;
     case 'operator.request':
       return `operator: ${d.action} on ${d.layer}`;
     default:

@@ -79,6 +79,9 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
           },
         }
       : {}),
+    ...(setup.autoscaling && setup.autoscaling.scaleOnFailover > 0
+      ? { scaleOnFailover: { groupId: setup.autoscaling.id, step: setup.autoscaling.scaleOnFailover } }
+      : {}),
     healthCheck: controller.healthCheck,
     automaticFailover: controller.automaticFailover,
     failback: controller.failback,

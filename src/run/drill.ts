@@ -57,6 +57,7 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
     ...(scenario.setup.loadBalancer ? { loadBalancer: world.loadBalancerPort } : {}),
     ...(world.virtualIpPort ? { virtualIp: world.virtualIpPort, lease: world.lease } : {}),
     ...(world.databasePort ? { database: world.databasePort } : {}),
+    ...(world.scalingGroupPort ? { scalingGroup: world.scalingGroupPort } : {}),
   });
   if (scenario.setup.vip?.fencing === 'arbiter') world.setVipAuthority((node) => controller.authorizeMaster(node));
 

@@ -220,12 +220,38 @@ const database = z
     lagAlertMs: lagAlert,
   }));
 
+const autoscaling = z
+  .strictObject({
+    id: id('an autoscaling group id').prefault('asg'),
+    instances: z.array(id('a server id')).min(1, 'expected at least one instance').meta({
+      description: 'Servers in service at the start',
+    }),
+    targetGroup: id('a target group id').optional().meta({ description: 'Target group new instances register with' }),
+    min: int(0, 1000, 'MinSize').optional(),
+    max: int(1, 1000, 'MaxSize').optional(),
+    desired: int(0, 1000, 'DesiredCapacity (default: the number of instances)').optional(),
+    healthCheckType: z.enum(['EC2', 'ELB'], { error: 'expected EC2 or ELB' }).prefault('EC2'),
+    healthCheckGracePeriod: duration('HealthCheckGracePeriod: no health replacement this soon after launch', 0).prefault('300s'),
+    launchTime: duration('From launch to the app answering', 0).prefault('90s'),
+    cooldown: duration('DefaultCooldown between scaling activities', 0).prefault('300s'),
+    instanceLatency: duration('Service time of a new instance', 0, 60_000).prefault('20ms'),
+    scaleOnFailover: int(0, 100, 'The controller adds this many instances when it fails over (seed 000)').prefault(0),
+  })
+  .transform(({ healthCheckGracePeriod, launchTime, cooldown, instanceLatency, ...rest }) => ({
+    ...rest,
+    healthCheckGracePeriodMs: healthCheckGracePeriod,
+    launchTimeMs: launchTime,
+    cooldownMs: cooldown,
+    instanceLatencyMs: instanceLatency,
+  }));
+
 const setup = z.strictObject({
   servers: z.array(server).min(1, 'expected at least one server'),
   dns: dns.optional(),
   loadBalancer: loadBalancer.optional(),
   vip: vip.optional().meta({ description: 'keepalived / VRRP virtual IP' }),
   database: database.optional().meta({ description: 'Database primary/standby' }),
+  autoscaling: autoscaling.optional().meta({ description: 'Autoscaling group that replaces failed instances' }),
 });
 
 export const LAYERS = ['dns', 'loadBalancer', 'vip', 'database'] as const;
@@ -358,6 +384,7 @@ const expectations = z
     downtime: limit('ms', '< 60s', 'Time in which clients saw errors').optional(),
     errorRate: limit('ratio', '< 1%', 'Failed requests / all requests over the run').optional(),
     errors: limit('count', '0', 'Failed requests over the run').optional(),
+    replacement: limit('ms', '< 5m', 'Fault to a replacement instance healthy in its target group').optional(),
     rpo: limit('ms', '< 1s', 'Data lost at failover, as time: acknowledged writes the standby never got').optional(),
     lostWrites: limit('count', '0', 'Data lost at failover, as acknowledged writes').optional(),
     splitBrain: limit('ms', '< 5s', 'Total time with two VIP holders; absent: any split brain fails the run').optional(),
@@ -458,6 +485,20 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
       nodeServers.add(node.server);
     });
   }
+  const asg = s.setup.autoscaling;
+  if (asg) {
+    asg.instances.forEach((inst, i) => {
+      if (!serverIds.has(inst))
+        ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'instances', i], message: `unknown server '${inst}'; expected one of ${known(serverIds)}` });
+    });
+    if (asg.targetGroup !== undefined && !lb?.targetGroups.some((tg) => tg.id === asg.targetGroup))
+      ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'targetGroup'], message: `unknown target group '${asg.targetGroup}'` });
+    if (asg.healthCheckType === 'ELB' && asg.targetGroup === undefined)
+      ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'healthCheckType'], message: 'ELB health checks need a targetGroup' });
+    const desired = asg.desired ?? asg.instances.length;
+    if ((asg.min ?? 0) > desired || desired > (asg.max ?? Math.max(desired, asg.instances.length)))
+      ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'desired'], message: 'expected min <= desired <= max' });
+  }
   const db = s.setup.database;
   if (db) {
     for (const key of ['primary', 'standby'] as const) {
@@ -548,3 +589,4 @@ export type LayerMode = Scenario['controller']['layers']['dns'];
 export type Expectations = z.output<typeof expectations>;
 export type ExpectationName = keyof Expectations;
 export type DatabaseSpec = NonNullable<Scenario['setup']['database']>;
+export type AutoscalingSpec = NonNullable<Scenario['setup']['autoscaling']>;

@@ -1,8 +1,9 @@
+import type { Rng } from '../controller/ports.js';
 import type { TargetGroupSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
 import { checkPasses, type Response } from './server.js';
 
-export type TargetHealth = 'healthy' | 'unhealthy' | 'draining' | 'unused';
+export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
 
 interface TargetState {
   serverId: string;
@@ -19,6 +20,7 @@ interface TargetState {
 export class SimTargetGroup {
   readonly #targets: TargetState[];
   #routable: string[];
+  readonly #rng: Rng;
 
   constructor(
     readonly spec: TargetGroupSpec,
@@ -28,10 +30,19 @@ export class SimTargetGroup {
   ) {
     this.#targets = spec.targets.map((serverId) => ({ serverId, health: 'healthy', successes: 0, failures: 0 }));
     this.#routable = this.#computeRoutable();
-    const rng = ctx.rng.fork(`targetGroup.${spec.id}`);
+    this.#rng = ctx.rng.fork(`targetGroup.${spec.id}`);
     for (const target of this.#targets) {
-      ctx.engine.after(rng.int(0, spec.healthCheck.intervalMs - 1), () => this.#check(target));
+      ctx.engine.after(this.#rng.int(0, spec.healthCheck.intervalMs - 1), () => this.#check(target));
     }
+  }
+
+  /** Registers a new target: `initial` until it passes the healthy threshold, then routable. */
+  register(serverId: string): void {
+    if (this.#targets.some((t) => t.serverId === serverId && t.health !== 'unused')) return;
+    const target: TargetState = { serverId, health: 'initial', successes: 0, failures: 0 };
+    this.#targets.push(target);
+    this.ctx.events.emit('lb', 'target.health', { targetGroup: this.id, target: serverId, health: 'initial', previous: 'unused' });
+    this.ctx.engine.after(this.#rng.int(0, this.spec.healthCheck.intervalMs - 1), () => this.#check(target));
   }
 
   get id(): string {
@@ -61,14 +72,16 @@ export class SimTargetGroup {
       if (checkPasses(this.respond(target.serverId), timeoutMs)) {
         target.successes++;
         target.failures = 0;
-        if (target.health === 'unhealthy' && target.successes >= healthyThreshold) this.#setHealth(target, 'healthy');
+        if ((target.health === 'unhealthy' || target.health === 'initial') && target.successes >= healthyThreshold)
+          this.#setHealth(target, 'healthy');
       } else {
         target.failures++;
         target.successes = 0;
-        if (target.health === 'healthy' && target.failures >= unhealthyThreshold) this.#setHealth(target, 'unhealthy');
+        if ((target.health === 'healthy' || target.health === 'initial') && target.failures >= unhealthyThreshold)
+          this.#setHealth(target, 'unhealthy');
       }
     }
-    this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target));
+    if (target.health !== 'unused') this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target));
   }
 
   #setHealth(target: TargetState, health: TargetHealth): void {

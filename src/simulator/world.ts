@@ -5,6 +5,7 @@ import type {
   LoadBalancerPort,
   DatabasePort,
   ProbeResult,
+  ScalingGroupPort,
   VirtualIpPort,
 } from '../controller/ports.js';
 import { EventLog } from '../measure/events.js';
@@ -23,6 +24,7 @@ import { SimServer, type Response } from './server.js';
 import { SimVipLayer } from './vip-layer.js';
 import { SimLease } from './lease.js';
 import { SimDatabase } from './database.js';
+import { SimAutoscalingGroup } from './autoscaling.js';
 import type { InvariantView } from './invariants.js';
 
 interface DnsRecordState {
@@ -56,6 +58,7 @@ export class SimWorld {
   #lb?: LoadBalancerState;
   #vip?: SimVipLayer;
   #db?: SimDatabase;
+  #asg?: SimAutoscalingGroup;
   /** App servers that answer 503 while they cannot write to the database. */
   readonly #dbClients = new Set<string>();
   readonly #lossRng: SeededRng;
@@ -81,6 +84,11 @@ export class SimWorld {
     const { setup } = scenario;
     for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs));
     if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
+    if (setup.autoscaling) {
+      const asg = setup.autoscaling;
+      const tg = asg.targetGroup !== undefined ? this.#lb?.groups.get(asg.targetGroup) : undefined;
+      this.#asg = new SimAutoscalingGroup(asg, this.#ctx, this.servers, tg);
+    }
     if (setup.database) {
       const db = setup.database;
       this.#db = new SimDatabase(db, this.#ctx, this.servers, scenario.controller.layers.database === 'platform');
@@ -330,6 +338,11 @@ export class SimWorld {
   /** The VIP as the controller sees it (undefined without setup.vip). */
   get virtualIpPort(): VirtualIpPort | undefined {
     return this.#vip?.port;
+  }
+
+  /** The autoscaling group as the controller sees it (undefined without setup.autoscaling). */
+  get scalingGroupPort(): ScalingGroupPort | undefined {
+    return this.#asg?.port;
   }
 
   /** The database as the controller sees it (undefined without setup.database). */
