@@ -16,8 +16,10 @@ export interface FaultKind {
   optional: FaultParam[];
   /** Whether `duration` (automatic removal) makes sense; terminate cannot be undone. */
   removable: boolean;
-  /** Targets that can apply it, with how. */
+  /** Targets that can apply it today, with how. */
   targets: Partial<Record<TargetName, string>>;
+  /** Targets that will, once built (the README's capability matrix). */
+  planned?: Partial<Record<TargetName, string>>;
 }
 
 /**
@@ -86,7 +88,8 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: true,
-    targets: { sim: 'model: host down, everything on it stops', aws: 'FIS experiment; effect applied by us on moto' },
+    targets: { sim: 'model: host down, everything on it stops' },
+    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:ec2:terminate-instances',
@@ -95,7 +98,8 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: false,
-    targets: { sim: 'model: host gone for good', aws: 'FIS experiment; effect applied by us on moto' },
+    targets: { sim: 'model: host gone for good' },
+    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:network:disrupt-connectivity',
@@ -104,7 +108,8 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: true,
-    targets: { sim: 'model: host unreachable, peers included', aws: 'FIS experiment; effect applied by us on moto' },
+    targets: { sim: 'model: host unreachable, peers included' },
+    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:rds:failover-db-cluster',
@@ -113,7 +118,8 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: false,
-    targets: { sim: 'model: writer moves to the standby', aws: 'RDS FailoverDBCluster' },
+    targets: { sim: 'model: writer moves to the standby' },
+    planned: { aws: 'RDS FailoverDBCluster' },
   },
   {
     action: 'aws:rds:reboot-db-instances',
@@ -122,7 +128,8 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: ['forceFailover'],
     removable: false,
-    targets: { sim: 'model: unavailable while rebooting; failover with forceFailover', aws: 'RDS RebootDBInstance' },
+    targets: { sim: 'model: unavailable while rebooting; failover with forceFailover' },
+    planned: { aws: 'RDS RebootDBInstance' },
   },
 ];
 

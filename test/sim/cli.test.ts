@@ -68,3 +68,15 @@ describe('faildrill CLI', () => {
     expect(lines.some((l) => /\/ 12m 00s +fault primary-down +success +\d+\.\d%/.test(l))).toBe(true);
   });
 });
+
+describe('faildrill faults', () => {
+  it('lists every fault of the catalogue with the targets that can apply it today', () => {
+    const r = faildrill(['faults']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^network-drop +yes +yes +- /m);
+    expect(r.stdout).toMatch(/^aws:rds:failover-db-cluster +yes +- +- /m);
+    const json = JSON.parse(faildrill(['faults', '--json']).stdout) as Array<{ action: string; targets: Record<string, string> }>;
+    expect(json.map((k) => k.action)).toContain('aws:network:disrupt-connectivity');
+    expect(json.every((k) => typeof k.targets.sim === 'string')).toBe(true);
+  });
+});
