@@ -108,12 +108,21 @@ export class FailoverController {
   readonly #history: FailoverEvent[] = [];
   #running = false;
   #sequence = 0;
+  #phases?: Rng;
 
   constructor(
     private readonly config: ControllerConfig,
     private readonly ports: ControllerPorts,
   ) {
-    for (const spec of config.groups) {
+    for (const configured of config.groups) {
+      // membership of a target group changes at run time (replacements); keep our own copy
+      const spec: FailoverGroupSpec = {
+        ...configured,
+        members: {
+          primary: { ...configured.members.primary, endpoints: [...configured.members.primary.endpoints] },
+          secondary: { ...configured.members.secondary, endpoints: [...configured.members.secondary.endpoints] },
+        },
+      };
       this.#groups.set(spec.id, {
         spec,
         active: 'primary',
@@ -141,12 +150,11 @@ export class FailoverController {
   /** Starts one check loop per endpoint, each on its own seeded phase, and the platform observers. */
   start(): void {
     this.#running = true;
-    const phases = this.ports.rng.fork('controller.phases');
-    for (const endpoint of this.#trackers.keys()) {
-      void this.#checkLoop(endpoint, phases.int(0, this.config.healthCheck.intervalMs - 1));
-    }
+    this.#phases = this.ports.rng.fork('controller.phases');
+    for (const endpoint of this.#trackers.keys()) this.#startChecking(endpoint);
     for (const group of this.#groups.values()) {
       if (group.spec.mode === 'platform' && group.spec.layer !== 'loadBalancer') void this.#observeLoop(group);
+      if (group.spec.layer === 'loadBalancer' && this.ports.loadBalancer) void this.#membershipLoop(group);
     }
     if (this.config.fencing) void this.#fencingLoop(this.config.fencing);
   }
@@ -216,6 +224,31 @@ export class FailoverController {
     const group = this.#groups.get(groupId);
     if (!group) throw new Error(`unknown failover group '${groupId}'`);
     return group;
+  }
+
+  #startChecking(endpoint: string): void {
+    if (!this.#trackers.has(endpoint)) this.#trackers.set(endpoint, new HealthTracker(this.config.healthCheck));
+    void this.#checkLoop(endpoint, this.#phases!.int(0, this.config.healthCheck.intervalMs - 1));
+  }
+
+  /** A target group's members change (an autoscaling group replaces instances): judge the group by its current targets. */
+  async #membershipLoop(group: GroupState): Promise<void> {
+    const lb = this.ports.loadBalancer!;
+    while (this.#running) {
+      await this.ports.clock.sleep(this.config.healthCheck.intervalMs);
+      if (!this.#running) return;
+      let changed = false;
+      for (const member of ['primary', 'secondary'] as const) {
+        const spec = group.spec.members[member];
+        const targets = await lb.targets(spec.id);
+        if (targets.join(',') === spec.endpoints.join(',')) continue;
+        for (const t of targets.filter((t) => !this.#trackers.has(t))) this.#startChecking(t);
+        this.ports.events.emit('controller', 'members', { group: group.spec.id, resource: spec.id, targets: targets.join(','), previous: spec.endpoints.join(',') });
+        spec.endpoints = targets;
+        changed = true;
+      }
+      if (changed) this.#recompute(group);
+    }
   }
 
   async #checkLoop(endpoint: string, phaseMs: number): Promise<void> {
@@ -316,22 +349,26 @@ export class FailoverController {
 
   #onEndpointChange(endpoint: string): void {
     for (const group of this.#groups.values()) {
-      for (const member of ['primary', 'secondary'] as const) {
-        const spec = group.spec.members[member];
-        if (!spec.endpoints.includes(endpoint)) continue;
-        const health = aggregateHealth(spec.endpoints.map((e) => this.endpointHealth(e)));
-        if (health === group.health[member]) continue;
-        this.ports.events.emit('controller', 'resource.health', {
-          group: group.spec.id,
-          resource: spec.id,
-          member,
-          health,
-          previous: group.health[member],
-        });
-        group.health[member] = health;
-      }
-      void this.#evaluate(group);
+      if (Object.values(group.spec.members).some((m) => m.endpoints.includes(endpoint))) this.#recompute(group);
     }
+  }
+
+  /** Derives each member's health from its endpoints' and re-evaluates the group. */
+  #recompute(group: GroupState): void {
+    for (const member of ['primary', 'secondary'] as const) {
+      const spec = group.spec.members[member];
+      const health = aggregateHealth(spec.endpoints.map((e) => this.endpointHealth(e)));
+      if (health === group.health[member]) continue;
+      this.ports.events.emit('controller', 'resource.health', {
+        group: group.spec.id,
+        resource: spec.id,
+        member,
+        health,
+        previous: group.health[member],
+      });
+      group.health[member] = health;
+    }
+    void this.#evaluate(group);
   }
 
   #failing(health: ResourceHealth): boolean {

@@ -56,6 +56,8 @@ export interface LoadBalancerPort {
   getForwardTarget(loadBalancerId: string): Promise<string>;
   /** How long requests already sent to `targetGroupId` may still run: its deregistration delay. */
   drainMs(targetGroupId: string): Promise<number>;
+  /** Targets registered with the group now (neither draining nor deregistered). */
+  targets(targetGroupId: string): Promise<string[]>;
 }
 
 /** Database primary/standby (RDS Multi-AZ, replica promotion, PostgreSQL). Declared; implemented in a later issue. */

@@ -296,27 +296,44 @@ const controller = z.strictObject({
     .prefault({}),
 });
 
+const loadFields = {
+  entry: id('an endpoint id').optional().meta({
+    description: 'Where clients send requests: a DNS record name, load balancer, VIP or server id (default: the DNS record, else the load balancer, else the VIP)',
+  }),
+  rate: z.number().positive('expected a positive rate').max(100_000).prefault(defaults.load.ratePerSec).meta({
+    description: 'Requests per second over all clients',
+  }),
+  clients: int(1, 10_000, 'Number of clients, each with its own DNS cache').prefault(defaults.load.clients),
+  honourTtl: share('Share of clients that honour the DNS TTL; the rest keep their first answer').prefault(
+    defaults.load.honourTtlShare,
+  ),
+  timeout: duration('Client request timeout', 1, 600_000).prefault(durationText(defaults.load.timeoutMs)),
+};
+
+const toLoadSpec = <T extends { rate: number; honourTtl: number; timeout: number }>({ rate, honourTtl, timeout, ...rest }: T) => ({
+  ...rest,
+  ratePerSec: rate,
+  honourTtlShare: honourTtl,
+  timeoutMs: timeout,
+});
+
 const load = z
   .strictObject({
-    rate: z.number().positive('expected a positive rate').max(100_000).prefault(defaults.load.ratePerSec).meta({
-      description: 'Requests per second over all clients',
-    }),
-    clients: int(1, 10_000, 'Number of clients, each with its own DNS cache').prefault(defaults.load.clients),
-    honourTtl: share('Share of clients that honour the DNS TTL; the rest keep their first answer').prefault(
-      defaults.load.honourTtlShare,
-    ),
-    timeout: duration('Client request timeout', 1, 600_000).prefault(durationText(defaults.load.timeoutMs)),
+    ...loadFields,
     probeInterval: duration('Real targets: interval of the probe whose samples give RTO its resolution', 1, 10_000).prefault(
       durationText(defaults.load.probeIntervalMs),
     ),
   })
-  .transform(({ rate, honourTtl, timeout, probeInterval, ...rest }) => ({
-    ...rest,
-    ratePerSec: rate,
-    honourTtlShare: honourTtl,
-    timeoutMs: timeout,
-    probeIntervalMs: probeInterval,
-  }));
+  .transform(({ probeInterval, ...rest }) => ({ ...toLoadSpec(rest), probeIntervalMs: probeInterval }));
+
+/** A further client population, e.g. services calling an internal VIP beside the public traffic. */
+const extraLoad = z
+  .strictObject({
+    name: id('a load name'),
+    ...loadFields,
+    entry: id('an endpoint id').meta({ description: 'Where these clients send requests' }),
+  })
+  .transform(toLoadSpec);
 
 const fault = z
   .strictObject({
@@ -416,6 +433,7 @@ const scenarioObject = z.strictObject({
     setup: setup,
     controller: controller.prefault({}),
     load: load.prefault({}),
+    loads: z.array(extraLoad).prefault([]).meta({ description: 'More client populations, each with its own entry point' }),
     faults: z.array(fault).prefault([]),
     operations: z.array(operation).prefault([]),
     expect: expectations.optional(),
@@ -526,6 +544,15 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     if (dnsSetup.primary === dnsSetup.secondary)
       ctx.addIssue({ code: 'custom', path: ['setup', 'dns', 'secondary'], message: 'expected an endpoint other than the primary' });
   }
+  const entries = new Set([...endpoints, ...(dnsSetup ? [dnsSetup.record] : [])]);
+  const loadEntries: Array<[Array<string | number>, string | undefined]> = [
+    [['load', 'entry'], s.load.entry],
+    ...s.loads.map((l, i): [Array<string | number>, string | undefined] => [['loads', i, 'entry'], l.entry]),
+  ];
+  for (const [path, entry] of loadEntries) {
+    if (entry !== undefined && !entries.has(entry))
+      ctx.addIssue({ code: 'custom', path, message: `unknown entry '${entry}'; expected one of ${known(entries)}` });
+  }
   const runMs = s.duration;
   const faultIds = new Set<string>();
   s.faults.forEach((f, i) => {
@@ -583,6 +610,7 @@ export type DnsSpec = NonNullable<Scenario['setup']['dns']>;
 export type LoadBalancerSpec = NonNullable<Scenario['setup']['loadBalancer']>;
 export type TargetGroupSpec = LoadBalancerSpec['targetGroups'][number];
 export type FaultSpec = Scenario['faults'][number];
+export type LoadSpec = Scenario['loads'][number] | Scenario['load'];
 export type OperationSpec = Scenario['operations'][number];
 export type ControllerSpec = Scenario['controller'];
 export type LayerMode = Scenario['controller']['layers']['dns'];

@@ -54,6 +54,11 @@ export class SimTargetGroup {
     return this.#routable;
   }
 
+  /** Targets registered now: neither draining nor deregistered. */
+  registered(): string[] {
+    return this.#targets.filter((t) => t.health !== 'draining' && t.health !== 'unused').map((t) => t.serverId);
+  }
+
   health(serverId: string): TargetHealth | undefined {
     return this.#targets.find((t) => t.serverId === serverId)?.health;
   }

@@ -52,15 +52,15 @@ export class SimWorld {
   readonly rng: SeededRng;
   readonly servers = new Map<string, SimServer>();
   readonly #recorder: SampleRecorder;
-  readonly #load: ClientLoad;
+  readonly #loads: ClientLoad[];
   readonly #ctx: SimContext;
   #dns?: DnsRecordState;
   #lb?: LoadBalancerState;
   #vip?: SimVipLayer;
   #db?: SimDatabase;
   #asg?: SimAutoscalingGroup;
-  /** App servers that answer 503 while they cannot write to the database. */
-  readonly #dbClients = new Set<string>();
+  /** App servers that answer 503 while they cannot write to the database (undefined: every server but its members). */
+  #dbClients?: Set<string>;
   readonly #lossRng: SeededRng;
   /** The arbiter (etcd/Consul stand-in) the controller fences with. */
   readonly lease = new SimLease(this.clock);
@@ -77,7 +77,7 @@ export class SimWorld {
       rng: this.rng,
       // models built before the load (the VIP elects its master at once) have nothing to count yet
       beforeRoutingChange: () => {
-        this.#load?.flush(this.engine.nowMs);
+        for (const load of this.#loads ?? []) load.flush(this.engine.nowMs);
         this.#db?.countWrites();
       },
     };
@@ -92,8 +92,7 @@ export class SimWorld {
     if (setup.database) {
       const db = setup.database;
       this.#db = new SimDatabase(db, this.#ctx, this.servers, scenario.controller.layers.database === 'platform');
-      for (const id of db.clients ?? setup.servers.map((srv) => srv.id).filter((srvId) => srvId !== db.primary && srvId !== db.standby))
-        this.#dbClients.add(id);
+      if (db.clients) this.#dbClients = new Set(db.clients);
     }
     if (setup.vip) {
       this.#vip = new SimVipLayer(setup.vip, this.#ctx, this.servers, (from, to) =>
@@ -102,28 +101,34 @@ export class SimWorld {
     }
     if (setup.dns) this.#buildDns(setup.dns);
     this.#recorder = new SampleRecorder(scenario.measure.resolutionMs, scenario.durationMs);
-    this.#load = new ClientLoad(
-      { ...scenario.load, ttlMs: setup.dns ? setup.dns.ttlMs : Infinity },
-      {
-        resolve: () => this.#entryEndpoint(),
-        backends: (endpoint) => this.backends(endpoint),
-        respond: (serverId) => this.#respond(serverId),
-        lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
-      },
-      this.#recorder,
-      this.rng.fork('load'),
-    );
+    const streams = [scenario.load, ...scenario.loads];
+    this.#loads = streams.map((stream, i) => {
+      const entry = stream.entry ?? this.#defaultEntry();
+      const viaDns = this.#dns !== undefined && entry === this.#dns.spec.record;
+      return new ClientLoad(
+        { ...stream, ttlMs: viaDns ? this.#dns!.spec.ttlMs : Infinity },
+        {
+          resolve: () => (viaDns ? this.#dns!.answer : entry),
+          backends: (endpoint) => this.backends(endpoint),
+          respond: (serverId) => this.#respond(serverId),
+          lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
+        },
+        this.#recorder,
+        // the first stream keeps the fork name it always had, so adding streams shifts no draw
+        this.rng.fork(i === 0 ? 'load' : `load.${'name' in stream ? stream.name : i}`),
+      );
+    });
   }
 
   /** Runs the world until `endMs`, then counts the load up to it. */
   async runUntil(endMs: number, onEvent?: () => void): Promise<void> {
     await this.engine.runUntil(endMs, onEvent);
-    this.#load.flush(this.engine.nowMs);
+    for (const load of this.#loads) load.flush(this.engine.nowMs);
   }
 
   /** Counts the load up to the current virtual time (for progress snapshots). */
   countLoadUntilNow(): void {
-    this.#load.flush(this.engine.nowMs);
+    for (const load of this.#loads) load.flush(this.engine.nowMs);
   }
 
   /** Requests counted so far. */
@@ -135,9 +140,9 @@ export class SimWorld {
     return this.#recorder.finish();
   }
 
-  /** Where a client's first hop goes: the DNS answer, else the load balancer, else the only server. */
-  #entryEndpoint(): string {
-    if (this.#dns) return this.#dns.answer;
+  /** Where clients go when the scenario names no entry: the DNS record, else the LB, else the VIP, else the only app server. */
+  #defaultEntry(): string {
+    if (this.#dns) return this.#dns.spec.record;
     if (this.#lb) return this.#lb.id;
     if (this.#vip) return this.#vip.spec.id;
     const db = this.#db?.spec;
@@ -155,8 +160,14 @@ export class SimWorld {
   /** A request to an app server; an app that cannot reach its database answers 503 at once. */
   #respond(serverId: string): Response {
     const response = this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
-    if (response.kind === 'ok' && this.#dbClients.has(serverId) && !this.#db!.appCanWrite) return { kind: 'refused', latencyMs: 1 };
+    if (response.kind === 'ok' && this.#usesDatabase(serverId) && !this.#db!.appCanWrite) return { kind: 'refused', latencyMs: 1 };
     return response;
+  }
+
+  #usesDatabase(serverId: string): boolean {
+    const db = this.#db;
+    if (!db) return false;
+    return this.#dbClients ? this.#dbClients.has(serverId) : serverId !== db.spec.primary && serverId !== db.spec.standby;
   }
 
   /** One health check request: like a client's, and lost with the server's packet-loss ratio. */
@@ -399,12 +410,15 @@ export class SimWorld {
       this.#routeChanged('loadBalancer', lb.id, previous.id, next.id, previous.routable, next.routable);
     },
     getForwardTarget: async (loadBalancerId) => this.#requireLb(loadBalancerId).forwardTo,
-    drainMs: async (targetGroupId) => {
-      const group = this.#lb?.groups.get(targetGroupId);
-      if (!group) throw new Error(`no target group ${targetGroupId}`);
-      return group.spec.deregistrationDelayMs;
-    },
+    drainMs: async (targetGroupId) => this.#requireGroup(targetGroupId).spec.deregistrationDelayMs,
+    targets: async (targetGroupId) => this.#requireGroup(targetGroupId).registered(),
   };
+
+  #requireGroup(targetGroupId: string): SimTargetGroup {
+    const group = this.#lb?.groups.get(targetGroupId);
+    if (!group) throw new Error(`no target group ${targetGroupId}`);
+    return group;
+  }
 
   #requireLb(loadBalancerId: string): LoadBalancerState {
     if (!this.#lb || this.#lb.id !== loadBalancerId) throw new Error(`no load balancer ${loadBalancerId}`);
