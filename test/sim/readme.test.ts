@@ -13,7 +13,7 @@ describe('README', () => {
   });
 
   it('gives the two set-up commands, and .ci/run runs the same test command', () => {
-    expect(readme).toContain('npm install && npx faildrill run scenarios/dns-failover.yaml');
+    expect(readme).toContain('npm install && npx faildrill run scenarios/full-stack.yaml');
     expect(readme).toContain('npm test ');
     expect(readFileSync(join(repoRoot, '.ci/run'), 'utf8')).toMatch(/\bnpm test\b/);
   });
