@@ -2,7 +2,7 @@ import { FailoverController, type FailoverEvent } from '../controller/controller
 import type { RunEvent } from '../measure/events.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { TargetName } from '../faults/catalogue.js';
-import type { FaultSpec, OperationSpec, Scenario } from '../scenario/schema.js';
+import type { OperationSpec, Scenario } from '../scenario/schema.js';
 import type { FaultEffect } from '../simulator/faults.js';
 import { InvariantMonitor, type InvariantResult } from '../simulator/invariants.js';
 import { SimWorld } from '../simulator/world.js';

@@ -42,6 +42,8 @@ export interface RunResult {
   failovers: FailoverEvent[];
   timeline: Timeline;
   events: RunEvent[];
+  /** The scenario as it ran: the normalized YAML document (deterministic, like the rest). */
+  scenarioYaml?: string;
 }
 
 /** Measures a drill and checks its expectations. */
@@ -67,6 +69,7 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     failovers: record.failovers.map((f) => ({ ...f })),
     timeline: timelineOf(record.samples),
     events: record.events,
+    scenarioYaml: loaded.normalizedYaml,
   };
 }
 

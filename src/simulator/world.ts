@@ -11,7 +11,7 @@ import type {
 import { EventLog } from '../measure/events.js';
 import { SampleRecorder, type SampleSeries } from '../measure/samples.js';
 import { defaults } from '../scenario/defaults.js';
-import type { DnsSpec, FaultSpec, Scenario } from '../scenario/schema.js';
+import type { DnsSpec, Scenario } from '../scenario/schema.js';
 import { VirtualClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { Engine } from './engine.js';

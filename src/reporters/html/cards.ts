@@ -1,0 +1,86 @@
+import { formatValue, type ExpectationResult } from '../../measure/expectations.js';
+import type { FaultMetrics } from '../../measure/metrics.js';
+import type { RunResult } from '../../run/result.js';
+import { formatCount, formatMs, formatRatio } from '../format.js';
+import { invariantsOf, rpoOf } from '../result-extras.js';
+
+export type Status = 'pass' | 'fail' | 'none';
+
+/** One metric card: the figure, its limit, green (pass), red (fail) or grey (no limit). */
+export interface Card {
+  name: string;
+  value: string;
+  sub: string;
+  limit: string;
+  status: Status;
+}
+
+const EXPECTATION_CARDS: Array<{ name: string; title: string; key: 'detectionMs' | 'switchMs' | 'rtoMs' | 'failbackMs' }> = [
+  { name: 'detection', title: 'Detection', key: 'detectionMs' },
+  { name: 'switch', title: 'Switch', key: 'switchMs' },
+  { name: 'rto', title: 'RTO', key: 'rtoMs' },
+  { name: 'failback', title: 'Failback', key: 'failbackMs' },
+];
+
+function statusOf(expectations: readonly ExpectationResult[]): Status {
+  if (expectations.length === 0) return 'none';
+  return expectations.every((e) => e.pass) ? 'pass' : 'fail';
+}
+
+function limitText(expectations: readonly ExpectationResult[]): string {
+  return expectations.length === 0 ? 'no limit set' : expectations.map((e) => `limit ${e.limit}`).join(' · ');
+}
+
+/** Cards for detection, switch, RTO, failback, downtime, errors, RPO, split brain, other expectations and invariants. */
+export function cardsOf(result: RunResult): Card[] {
+  const m = result.metrics;
+  const find = (...names: string[]) => result.expectations.filter((e) => names.includes(String(e.name)));
+  const worstFault = (key: keyof FaultMetrics, value: number | null) => {
+    if (value === null) return 'did not happen';
+    const f = m.perFault.find((p) => p[key] === value);
+    return f ? `worst: ${f.faultId}${key === 'detectionMs' && f.detectedBy ? ` (by ${f.detectedBy})` : ''}` : '';
+  };
+  const cards: Card[] = EXPECTATION_CARDS.map(({ name, title, key }) => {
+    const expectations = find(name);
+    return { name: title, value: formatMs(m[key]), sub: worstFault(key, m[key]), limit: limitText(expectations), status: statusOf(expectations) };
+  });
+  const downtime = find('downtime');
+  cards.push({ name: 'Downtime', value: formatMs(m.downtimeMs), sub: `time clients saw errors, ${formatMs(m.resolutionMs)} resolution`, limit: limitText(downtime), status: statusOf(downtime) });
+  const errors = find('errors', 'errorRate');
+  cards.push({
+    name: 'Errors',
+    value: formatCount(m.errorCount),
+    sub: `${formatRatio(m.errorRate)} of ${formatCount(m.requestCount)} requests`,
+    limit: limitText(errors),
+    status: statusOf(errors),
+  });
+  const rpo = rpoOf(result);
+  if (rpo) {
+    const expectations = find('rpo', 'lostWrites');
+    const writes = rpo.lostWrites === null ? 'lost writes not measured' : `${formatCount(rpo.lostWrites)} acknowledged write${rpo.lostWrites === 1 ? '' : 's'} lost`;
+    cards.push({ name: 'RPO', value: formatMs(rpo.lagMs), sub: writes, limit: limitText(expectations), status: statusOf(expectations) });
+  }
+  const splitBrain = find('splitBrain');
+  if (splitBrain.length > 0 || m.splitBrainMs > 0) {
+    const periods = m.splitBrains.length;
+    cards.push({ name: 'Split brain', value: formatMs(m.splitBrainMs), sub: `${periods} period${periods === 1 ? '' : 's'} with two VIP holders`, limit: limitText(splitBrain), status: statusOf(splitBrain) });
+  }
+  const shown = new Set(['detection', 'switch', 'rto', 'failback', 'downtime', 'errors', 'errorRate', 'rpo', 'lostWrites', 'splitBrain']);
+  for (const e of result.expectations.filter((x) => !shown.has(String(x.name)))) {
+    const name = String(e.name);
+    cards.push({ name: name.charAt(0).toUpperCase() + name.slice(1), value: formatValue(e.unit, e.actual), sub: e.actual === null ? 'did not happen' : '', limit: `limit ${e.limit}`, status: e.pass ? 'pass' : 'fail' });
+  }
+  const invariants = invariantsOf(result);
+  if (invariants.length > 0) {
+    const broken = invariants.filter((i) => !i.pass);
+    cards.push({
+      name: 'Invariants',
+      value: `${invariants.length - broken.length}/${invariants.length} held`,
+      sub: broken.length > 0 ? broken.map((i) => i.message).join('; ') : invariants.map((i) => i.name).join(', '),
+      limit: 'all must hold',
+      status: broken.length > 0 ? 'fail' : 'pass',
+    });
+  }
+  return cards;
+}
+

@@ -1,0 +1,94 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { fixtureResult } from '../../test/helpers/fixtures.js';
+import type { RunResult } from '../run/result.js';
+import { numericFailure, renderJunit } from './junit.js';
+
+interface Case {
+  '@_name': string;
+  '@_classname': string;
+  '@_time': string;
+  failure?: { '#text': string; '@_message': string; '@_type': string };
+}
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) });
+
+function parse(xml: string) {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  const doc = parser.parse(xml) as { testsuites: Record<string, string> & { testsuite: Array<Record<string, string> & { testcase: Case[]; properties: { property: Array<Record<string, string>> } }> } };
+  return doc.testsuites;
+}
+
+function withInvariants(result: RunResult): RunResult {
+  return Object.assign(result, {
+    invariants: [
+      { name: 'single-vip-holder', pass: true, message: 'held after every event' },
+      { name: 'demoted-primary-acknowledges-no-writes', pass: false, message: 'db-a acknowledged 3 writes after demotion', atMs: 912_345 },
+    ],
+  });
+}
+
+describe('JUnit XML', () => {
+  it('has one testsuite per scenario and one testcase per expectation and invariant, with counts that agree', () => {
+    const suites = parse(renderJunit(withInvariants(fixtureResult()), { file: 'scenarios/full-stack.yaml', startedAt: '2026-11-23T20:45:12.345Z' }));
+    expect(suites['@_tests']).toBe('6');
+    expect(suites['@_failures']).toBe('2');
+    expect(suites['@_errors']).toBe('0');
+    expect(suites['@_time']).toBe('1800.000');
+    expect(suites.testsuite).toHaveLength(1);
+    const suite = suites.testsuite[0]!;
+    expect(suite['@_name']).toBe('full-stack');
+    expect(suite['@_timestamp']).toBe('2026-11-23T20:45:12Z');
+    const cases = suite.testcase;
+    expect(Number(suite['@_tests'])).toBe(cases.length);
+    expect(Number(suite['@_failures'])).toBe(cases.filter((c) => c.failure).length);
+    expect(Number(suite['@_skipped'])).toBe(0);
+    expect(Number(suite['@_time'])).toBe(1800);
+    expect(cases.map((c) => c['@_name'])).toEqual([
+      'detection < 30s',
+      'switch < 60s',
+      'rto < 120s',
+      'failback < 20s',
+      'invariant: single-vip-holder',
+      'invariant: demoted-primary-acknowledges-no-writes',
+    ]);
+    for (const c of cases) expect(c['@_time']).toMatch(/^\d+\.\d{3}$/);
+    const failback = cases[3]!.failure!;
+    expect(failback['@_message']).toBe('failback 27.0s >= limit 20.0s');
+    expect(failback['@_type']).toBe('ExpectationMissed');
+    expect(failback['#text']).toContain('failback 27.0s > limit 20s');
+    expect(failback['#text']).toContain('reproduce: faildrill run scenarios/full-stack.yaml --seed 2026 --target sim');
+    const invariant = cases[5]!.failure!;
+    expect(invariant['@_type']).toBe('InvariantViolated');
+    expect(invariant['#text']).toContain('db-a acknowledged 3 writes after demotion at 15:12.345');
+    const properties = Object.fromEntries(suite.properties.property.map((p) => [p['@_name'], p['@_value']]));
+    expect(properties).toMatchObject({ seed: '2026', target: 'sim' });
+  });
+
+  it('counts a passing run as zero failures and still parses without invariants', () => {
+    const result = fixtureResult();
+    result.expectations = result.expectations.filter((e) => e.pass);
+    delete (result as { invariants?: unknown }).invariants;
+    const suites = parse(renderJunit(result));
+    expect(suites['@_tests']).toBe('3');
+    expect(suites['@_failures']).toBe('0');
+    expect(suites.testsuite[0]!.testcase.every((c) => c.failure === undefined)).toBe(true);
+  });
+
+  it('states limit and actual in plain seconds, percent and counts', () => {
+    const base = { pass: false, message: '' } as const;
+    expect(numericFailure({ ...base, name: 'rto', limit: '< 120s', unit: 'ms', actual: 143_200 })).toBe('rto 143.2s > limit 120s');
+    expect(numericFailure({ ...base, name: 'detection', limit: '< 30s', unit: 'ms', actual: 30_000 })).toBe('detection 30s = limit 30s');
+    expect(numericFailure({ ...base, name: 'errorRate', limit: '< 1%', unit: 'ratio', actual: 0.0123 })).toBe('errorRate 1.23% > limit 1.00%');
+    expect(numericFailure({ ...base, name: 'errors', limit: '0', unit: 'count', actual: 17 })).toBe('errors 17 > limit 0');
+    expect(numericFailure({ ...base, name: 'switch', limit: '< 60s', unit: 'ms', actual: null })).toBe('switch did not happen (limit < 60s)');
+  });
+
+  it('escapes names and messages', () => {
+    const result = fixtureResult();
+    result.scenario.name = 'a<b>&"c"';
+    const suites = parse(renderJunit(result));
+    expect(suites.testsuite[0]!['@_name']).toBe('a<b>&"c"');
+    expect(renderJunit(result)).toContain('name="a&lt;b&gt;&amp;&quot;c&quot;"');
+  });
+});

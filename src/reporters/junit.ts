@@ -1,0 +1,122 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExpectationResult } from '../measure/expectations.js';
+import type { RunResult } from '../run/result.js';
+import { parseLimit } from '../scenario/limit.js';
+import { formatClock, formatCount, formatRatio, formatSeconds, reproduceCommand } from './format.js';
+import type { Reporter, RunContext, RunStart } from './reporter.js';
+import { invariantsOf, type InvariantResult } from './result-extras.js';
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text for an XML attribute or element, dropping characters XML 1.0 cannot hold. */
+export function xmlEscape(text: string): string {
+  // eslint-disable-next-line no-control-regex -- characters XML 1.0 forbids
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+const attrs = (pairs: Record<string, string | number>) =>
+  Object.entries(pairs)
+    .map(([k, v]) => ` ${k}="${xmlEscape(String(v))}"`)
+    .join('');
+
+const seconds = (ms: number) => (ms / 1_000).toFixed(3);
+
+interface TestCase {
+  name: string;
+  classname: string;
+  /** Failure message attribute and body; undefined when it passed. */
+  failure?: { message: string; type: string; body: string };
+}
+
+/** `rto 143.2s > limit 120s`: actual and limit in plain numbers, the relation as measured. */
+export function numericFailure(e: ExpectationResult): string {
+  if (e.actual === null) return `${e.name} did not happen (limit ${e.limit})`;
+  const bound = parseLimit(e.limit, e.unit)?.value;
+  const show = (v: number) => (e.unit === 'ms' ? formatSeconds(v) : e.unit === 'ratio' ? formatRatio(v) : formatCount(v));
+  if (bound === undefined) return `${e.name} ${show(e.actual)}, limit ${e.limit}`;
+  const relation = e.actual > bound ? '>' : e.actual < bound ? '<' : '=';
+  return `${e.name} ${show(e.actual)} ${relation} limit ${show(bound)}`;
+}
+
+function expectationCase(result: RunResult, e: ExpectationResult, reproduce: string): TestCase {
+  const testCase: TestCase = { name: `${e.name} ${e.limit}`, classname: `faildrill.${result.scenario.name}.expectations` };
+  if (e.pass) return testCase;
+  const numeric = numericFailure(e);
+  const body = [
+    ...new Set([numeric, e.message]),
+    `resolution ${formatSeconds(result.metrics.resolutionMs)}, seed ${result.seed}, target ${result.target}`,
+    `reproduce: ${reproduce}`,
+  ].join('\n');
+  return { ...testCase, failure: { message: e.message, type: 'ExpectationMissed', body } };
+}
+
+function invariantCase(result: RunResult, inv: InvariantResult, reproduce: string): TestCase {
+  const testCase: TestCase = { name: `invariant: ${inv.name}`, classname: `faildrill.${result.scenario.name}.invariants` };
+  if (inv.pass) return testCase;
+  const at = inv.atMs === undefined ? '' : ` at ${formatClock(inv.atMs)}`;
+  const body = [`${inv.message}${at}`, `seed ${result.seed}, target ${result.target}`, `reproduce: ${reproduce}`].join('\n');
+  return { ...testCase, failure: { message: inv.message, type: 'InvariantViolated', body } };
+}
+
+/**
+ * JUnit XML for one run: one testsuite per scenario, one testcase per expectation and per invariant.
+ * The suite's time is the run's duration on its own clock (simulated or wall), in seconds.
+ */
+export function renderJunit(result: RunResult, context: RunContext = {}): string {
+  const reproduce = reproduceCommand(context.file ?? result.scenario.file, result.seed, result.target);
+  const cases = [
+    ...result.expectations.map((e) => expectationCase(result, e, reproduce)),
+    ...invariantsOf(result).map((inv) => invariantCase(result, inv, reproduce)),
+  ];
+  const failures = cases.filter((c) => c.failure).length;
+  const time = seconds(result.durationMs);
+  const counts = { tests: cases.length, failures, errors: 0, skipped: 0, time };
+  const properties = {
+    seed: String(result.seed),
+    target: result.target,
+    'scenario.file': result.scenario.file,
+    'scenario.hash': result.scenario.hash,
+    'faildrill.version': result.faildrill.version,
+    reproduce,
+    ...(context.scenarioCommit ? { 'scenario.commit': context.scenarioCommit } : {}),
+  };
+  const timestamp: Record<string, string> = context.startedAt ? { timestamp: context.startedAt.replace(/\.\d+Z$/, 'Z') } : {};
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: 'faildrill', ...counts })}>`,
+    `  <testsuite${attrs({ name: result.scenario.name, ...counts, ...timestamp, file: result.scenario.file })}>`,
+    '    <properties>',
+    ...Object.entries(properties).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
+    '    </properties>',
+  ];
+  for (const c of cases) {
+    const head = `    <testcase${attrs({ name: c.name, classname: c.classname, time: '0.000' })}`;
+    if (!c.failure) {
+      lines.push(`${head}/>`);
+      continue;
+    }
+    lines.push(`${head}>`);
+    lines.push(`      <failure${attrs({ message: c.failure.message, type: c.failure.type })}>${xmlEscape(c.failure.body)}</failure>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>', '');
+  return lines.join('\n');
+}
+
+/** Writes `junit.xml` into the run's output folder. */
+export class JunitReporter implements Reporter {
+  #file?: string;
+  #startedAt?: string;
+
+  onRunStart(start: RunStart): void {
+    this.#file = start.file;
+    this.#startedAt = start.startedAt;
+  }
+
+  async onRunEnd(result: RunResult, outDir: string, context: RunContext = {}): Promise<void> {
+    const merged: RunContext = { ...context, file: context.file ?? this.#file, startedAt: context.startedAt ?? this.#startedAt };
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, 'junit.xml'), renderJunit(result, merged));
+  }
+}
