@@ -35,7 +35,7 @@ export class SimAutoscalingGroup {
     this.#instances = spec.instances.map((id) => ({ id, state: 'in-service', launchedAtMs: -spec.healthCheckGracePeriodMs }));
     this.#desired = spec.desired ?? spec.instances.length;
     const phase = ctx.rng.fork(`asg.${spec.id}`).int(0, ASG_HEALTH_INTERVAL_MS - 1);
-    ctx.engine.after(phase, () => this.#evaluate());
+    ctx.engine.after(phase, () => this.#evaluate(), true);
   }
 
   get desired(): number {
@@ -64,7 +64,7 @@ export class SimAutoscalingGroup {
       if (!this.#healthy(instance)) this.#replace(instance);
     }
     this.#fill();
-    this.ctx.engine.after(ASG_HEALTH_INTERVAL_MS, () => this.#evaluate());
+    this.ctx.engine.after(ASG_HEALTH_INTERVAL_MS, () => this.#evaluate(), true);
   }
 
   #replace(instance: Instance): void {

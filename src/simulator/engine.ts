@@ -5,6 +5,8 @@ interface ScheduledEvent {
   sequence: number;
   run: () => void;
   cancelled: boolean;
+  /** The callback touches no promise: no need to let awaiting code run after it. */
+  sync: boolean;
 }
 
 /** A handle to cancel a scheduled event. */
@@ -37,16 +39,20 @@ export class Engine {
     return this.#processed;
   }
 
-  /** Runs `run` at `atMs` (not before now); events at the same time run in scheduling order. */
-  at(atMs: number, run: () => void): Timer {
-    const event: ScheduledEvent = { atMs: Math.max(atMs, this.#nowMs), sequence: this.#sequence++, run, cancelled: false };
+  /**
+   * Runs `run` at `atMs` (not before now); events at the same time run in scheduling order. Pass
+   * `sync` for model steps that neither resolve nor start promises (health checker ticks, adverts):
+   * the engine then skips the turn of the event loop that lets awaiting code continue.
+   */
+  at(atMs: number, run: () => void, sync = false): Timer {
+    const event: ScheduledEvent = { atMs: Math.max(atMs, this.#nowMs), sequence: this.#sequence++, run, cancelled: false, sync };
     this.#queue.push(event);
     return { cancel: () => void (event.cancelled = true) };
   }
 
   /** Runs `run` after `delayMs` of virtual time. */
-  after(delayMs: number, run: () => void): Timer {
-    return this.at(this.#nowMs + delayMs, run);
+  after(delayMs: number, run: () => void, sync = false): Timer {
+    return this.at(this.#nowMs + delayMs, run, sync);
   }
 
   /** Processes every event before `endMs`, then sets the clock to `endMs`. */
@@ -61,7 +67,7 @@ export class Engine {
       this.#processed++;
       next.run();
       // Code awaiting a port or the clock continues at this instant, before time moves on.
-      await drainMicrotasks();
+      if (!next.sync) await drainMicrotasks();
       onEvent?.();
     }
     this.#nowMs = Math.max(this.#nowMs, endMs);

@@ -32,7 +32,7 @@ export class SimTargetGroup {
     this.#routable = this.#computeRoutable();
     this.#rng = ctx.rng.fork(`targetGroup.${spec.id}`);
     for (const target of this.#targets) {
-      ctx.engine.after(this.#rng.int(0, spec.healthCheck.intervalMs - 1), () => this.#check(target));
+      ctx.engine.after(this.#rng.int(0, spec.healthCheck.intervalMs - 1), () => this.#check(target), true);
     }
   }
 
@@ -42,7 +42,7 @@ export class SimTargetGroup {
     const target: TargetState = { serverId, health: 'initial', successes: 0, failures: 0 };
     this.#targets.push(target);
     this.ctx.events.emit('lb', 'target.health', { targetGroup: this.id, target: serverId, health: 'initial', previous: 'unused' });
-    this.ctx.engine.after(this.#rng.int(0, this.spec.healthCheck.intervalMs - 1), () => this.#check(target));
+    this.ctx.engine.after(this.#rng.int(0, this.spec.healthCheck.intervalMs - 1), () => this.#check(target), true);
   }
 
   get id(): string {
@@ -86,7 +86,7 @@ export class SimTargetGroup {
           this.#setHealth(target, 'unhealthy');
       }
     }
-    if (target.health !== 'unused') this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target));
+    if (target.health !== 'unused') this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target), true);
   }
 
   #setHealth(target: TargetState, health: TargetHealth): void {

@@ -66,11 +66,14 @@ export class ClientLoad {
     const fromMs = this.#flushedToMs;
     if (toMs <= fromMs) return;
     this.#flushedToMs = toMs;
-    const pending = new Map<string, Map<number, number>>();
+    const res = this.recorder.resolutionMs;
+    const firstBucket = Math.floor(fromMs / res);
+    const span = Math.max(0, Math.min(Math.ceil(toMs / res), this.recorder.bucketCount) - firstBucket);
+    const pending = new Map<string, Int32Array>();
     const add = (endpoint: string, client: Client, aMs: number, bMs: number) => {
       let perBucket = pending.get(endpoint);
-      if (!perBucket) pending.set(endpoint, (perBucket = new Map()));
-      this.#countInto(perBucket, client, aMs, bMs);
+      if (!perBucket) pending.set(endpoint, (perBucket = new Int32Array(span)));
+      this.#countInto(perBucket, firstBucket, client, aMs, bMs);
     };
     for (const client of this.#clients) {
       let t = this.#firstRequestAtOrAfter(client, fromMs);
@@ -89,7 +92,7 @@ export class ClientLoad {
       }
       add(client.endpoint, client, t, toMs);
     }
-    for (const [endpoint, perBucket] of pending) this.#deliver(endpoint, perBucket);
+    for (const [endpoint, perBucket] of pending) this.#deliver(endpoint, firstBucket, perBucket);
   }
 
   /** Re-resolutions inside one flush return the same answer; only the cache expiry moves on. */
@@ -123,27 +126,42 @@ export class ClientLoad {
     return bMs <= aMs ? 0 : this.#requestIndex(client, bMs) - this.#requestIndex(client, aMs);
   }
 
-  #countInto(perBucket: Map<number, number>, client: Client, fromMs: number, toMs: number): void {
+  /**
+   * Adds the client's requests in [from, to) to `perBucket` (bucket `firstBucket + i` at index i),
+   * walking whichever is fewer: its requests, or the buckets they span.
+   */
+  #countInto(perBucket: Int32Array, firstBucket: number, client: Client, fromMs: number, toMs: number): void {
     const res = this.recorder.resolutionMs;
-    const lastBucket = Math.min(Math.ceil(toMs / res) - 1, this.recorder.bucketCount - 1);
-    for (let bucket = Math.floor(fromMs / res); bucket <= lastBucket; bucket++) {
+    const first = this.#requestIndex(client, fromMs);
+    const end = this.#requestIndex(client, toMs);
+    const lastBucket = Math.min(Math.ceil(toMs / res) - 1, firstBucket + perBucket.length - 1);
+    const startBucket = Math.floor(fromMs / res);
+    if (end - first <= lastBucket - startBucket + 1) {
+      for (let k = first; k < end; k++) {
+        const i = Math.floor((client.phaseMs + k * this.#periodMs) / res) - firstBucket;
+        if (i >= 0 && i < perBucket.length) perBucket[i]! += 1;
+      }
+      return;
+    }
+    for (let bucket = startBucket; bucket <= lastBucket; bucket++) {
       const n = this.#count(client, Math.max(fromMs, bucket * res), Math.min(toMs, (bucket + 1) * res));
-      if (n > 0) perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + n);
+      if (n > 0) perBucket[bucket - firstBucket]! += n;
     }
   }
 
-  #deliver(endpoint: string, perBucket: Map<number, number>): void {
+  #deliver(endpoint: string, firstBucket: number, perBucket: Int32Array): void {
     const backends = this.paths.backends(endpoint);
-    const buckets = [...perBucket.keys()].sort((a, b) => a - b);
     if (backends.length === 0) {
-      for (const bucket of buckets) this.recorder.add(bucket, endpoint, false, 1, perBucket.get(bucket)!);
+      perBucket.forEach((count, i) => this.recorder.add(firstBucket + i, endpoint, false, 1, count));
       return;
     }
     const outcomes = backends.map((server) => this.#outcome(server));
     let offset = this.#roundRobin.get(endpoint) ?? 0;
     const n = backends.length;
-    for (const bucket of buckets) {
-      const count = perBucket.get(bucket)!;
+    for (let i = 0; i < perBucket.length; i++) {
+      const count = perBucket[i]!;
+      if (count === 0) continue;
+      const bucket = firstBucket + i;
       const base = Math.floor(count / n);
       const extra = count % n;
       for (let j = 0; j < n; j++) {

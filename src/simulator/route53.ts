@@ -41,7 +41,7 @@ export class Route53HealthCheck {
         const checker: Checker = { region, healthy: true, streak: 0 };
         this.#checkers.push(checker);
         const phaseMs = rng.int(0, spec.intervalMs - 1);
-        this.engine.after(phaseMs, () => this.#tick(checker));
+        this.engine.after(phaseMs, () => this.#tick(checker), true);
       }
     }
   }
@@ -59,7 +59,7 @@ export class Route53HealthCheck {
       checker.streak = 0;
       this.#evaluate();
     }
-    this.engine.after(this.spec.intervalMs, () => this.#tick(checker));
+    this.engine.after(this.spec.intervalMs, () => this.#tick(checker), true);
   }
 
   #evaluate(): void {

@@ -115,8 +115,9 @@ export class VrrpInstance {
     }
   }
 
-  #after(delayMs: number, step: () => void): Timer {
-    return this.engine.after(delayMs, () => this.#atomically(step));
+  /** Adverts and track scripts are plain model steps; only the master-down timer may ask the arbiter (a promise). */
+  #after(delayMs: number, step: () => void, sync = true): Timer {
+    return this.engine.after(delayMs, () => this.#atomically(step), sync);
   }
 
   #publishHolders(): void {
@@ -243,7 +244,7 @@ export class VrrpInstance {
 
   #resetDownTimer(node: VrrpNode, delayMs: number): void {
     node.downTimer?.cancel();
-    node.downTimer = this.#after(delayMs, () => this.#masterDown(node));
+    node.downTimer = this.#after(delayMs, () => this.#masterDown(node), false);
   }
 
   #masterDown(node: VrrpNode): void {
