@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type { RunResult } from '../run/result.js';
 
 /** Where `run` appends by default, relative to the working directory. */
-export const DEFAULT_HISTORY_FILE = 'reports/history.jsonl';
+/** `reports/history.jsonl`, or the file `FAILDRILL_HISTORY` names (tests point it at a temporary file). */
+export const DEFAULT_HISTORY_FILE = process.env.FAILDRILL_HISTORY ?? 'reports/history.jsonl';
 
 /** The figures a trend follows; `null`: it did not happen in that run. */
 export interface HistoryMetrics {

@@ -85,4 +85,19 @@ describe('measure', () => {
     // g was never switched away from: switch is null, and that is the worst
     expect(m.switchMs).toBeNull();
   });
+
+  it('measures failback from the last removal of faults that overlap, since traffic cannot come back before', () => {
+    const overlapping = [
+      ev(10_000, 'fault', 'injected', { faultId: 'f', action: 'service-stop', target: 'a' }),
+      ev(12_000, 'fault', 'injected', { faultId: 'g', action: 'service-stop', target: 'a' }),
+      ev(20_000, 'controller', 'health', { target: 'a', health: 'unhealthy' }),
+      ev(21_000, 'dns', 'route.changed', { fromServers: 'a', toServers: 'b' }),
+      ev(60_000, 'fault', 'removed', { faultId: 'f', action: 'service-stop', target: 'a' }),
+      ev(90_000, 'fault', 'removed', { faultId: 'g', action: 'service-stop', target: 'a' }),
+      ev(100_000, 'dns', 'route.changed', { fromServers: 'b', toServers: 'a' }),
+    ];
+    const m = measure(overlapping, series, options);
+    expect(m.perFault.map((f) => f.failbackMs)).toEqual([10_000, 10_000]);
+    expect(m.failbackMs).toBe(10_000);
+  });
 });

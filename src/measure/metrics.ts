@@ -86,7 +86,7 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
   const perFault = windows.map((w) => {
     const starts = windows.map((o) => o.injectedAtMs).filter((t) => t > w.injectedAtMs);
     const attributionEndMs = Math.min(options.durationMs, ...starts);
-    return measureFault(w, attributionEndMs, events, samples, sums, options);
+    return measureFault(w, windows, attributionEndMs, events, samples, sums, options);
   });
   const unplanned = perFault.filter((f) => !f.planned);
   const errorCount = sums.err.at(-1)!;
@@ -202,8 +202,27 @@ function prefixSums(samples: SampleSeries): Sums {
   return { ok, err };
 }
 
+/**
+ * Failback can only start once every fault still active when this one was removed is gone too:
+ * two servers of one group stopped with overlapping windows fail back after the later removal.
+ */
+function lastOverlappingRemoval(w: FaultWindow, windows: readonly FaultWindow[]): number {
+  let fromMs = w.removedAtMs!;
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const v of windows) {
+      if (v.injectedAtMs <= fromMs && v.removedAtMs !== null && v.removedAtMs > fromMs) {
+        fromMs = v.removedAtMs;
+        moved = true;
+      }
+    }
+  }
+  return fromMs;
+}
+
 function measureFault(
   w: FaultWindow,
+  windows: readonly FaultWindow[],
   attributionEndMs: number,
   events: readonly RunEvent[],
   samples: SampleSeries,
@@ -233,13 +252,14 @@ function measureFault(
       serverList(e.detail.fromServers).includes(w.affects) &&
       !serverList(e.detail.toServers).includes(w.affects),
   );
+  const failbackFromMs = w.removedAtMs === null ? null : lastOverlappingRemoval(w, windows);
   const failedBack =
-    w.removedAtMs === null
+    failbackFromMs === null
       ? undefined
       : events.find(
           (e) =>
             e.type === 'route.changed' &&
-            e.atMs >= w.removedAtMs! &&
+            e.atMs >= failbackFromMs &&
             serverList(e.detail.toServers).includes(w.affects) &&
             !serverList(e.detail.fromServers).includes(w.affects),
         );
@@ -266,7 +286,7 @@ function measureFault(
     detectionMs: detectedAtMs === null ? null : detectedAtMs - w.injectedAtMs,
     switchMs: switchedAtMs === null || detectedAtMs === null ? null : Math.max(0, switchedAtMs - detectedAtMs),
     rtoMs: recoveredAtMs === null ? null : recoveredAtMs - w.injectedAtMs,
-    failbackMs: failedBack && w.removedAtMs !== null ? failedBack.atMs - w.removedAtMs : null,
+    failbackMs: failedBack && failbackFromMs !== null ? failedBack.atMs - failbackFromMs : null,
     downtimeMs: downtimeBuckets * res,
     errorCount,
     requestCount,

@@ -447,7 +447,8 @@ export const scenarioSchema = scenarioObject
   .transform(({ duration: d, expect, ...rest }) => ({
     ...rest,
     durationMs: d,
-    expect: expect ?? defaultExpectations(),
+    // seed 001's targets apply when a scenario injects something and states nothing
+    expect: expect ?? (rest.faults.length + rest.operations.length > 0 ? defaultExpectations() : {}),
   }));
 
 function defaultExpectations(): z.output<typeof expectations> {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** Runs by tests append their history here, not to the repository's reports/. */
+const historyFile = join(tmpdir(), `faildrill-test-history-${process.pid}.jsonl`);
 const bin = join(repoRoot, 'bin/faildrill.js');
 
 export interface CliResult {
@@ -15,7 +17,7 @@ export interface CliResult {
 
 /** Runs the built `faildrill` binary (npm test builds first) and captures everything it printed. */
 export function faildrill(args: string[], cwd = repoRoot): CliResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FAILDRILL_HISTORY: historyFile } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,0 +1,85 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode, UsageError } from '../errors.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { SweepProgressPrinter } from '../sweep/progress.js';
+import { describeSeeds, parseSeeds, parseShard, shardSeeds } from '../sweep/seeds.js';
+import { formatSweepSummary } from '../sweep/summary.js';
+import { runSweep, type SweepOutcome } from '../sweep/sweep.js';
+import { formatDurationMs } from '../scenario/duration.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+
+interface SweepCliOptions {
+  seeds: string;
+  shard?: string;
+  swarm: boolean;
+  workers?: string;
+  out?: string;
+  shrink: boolean;
+  shrinkLimit: string;
+}
+
+const MAX_WORKERS = 64;
+
+function count(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${flag} ${text}: expected an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** `sweep-20261123T204512Z`, or with a shard `sweep-20261123T204512Z-shard1of4`. */
+function sweepDirName(shard: { index: number; count: number } | undefined): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `sweep-${stamp}${shard ? `-shard${shard.index}of${shard.count}` : ''}`;
+}
+
+async function sweep(file: string, options: SweepCliOptions): Promise<number> {
+  const seeds = parseSeeds(options.seeds);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (shardSeeds(seeds, shard).length === 0) throw new UsageError(`--shard ${options.shard} selects none of the ${seeds.length} seeds`);
+  const workers = options.workers === undefined ? Math.min(availableParallelism(), seeds.length) : count('--workers', options.workers, 0, MAX_WORKERS);
+  const shrinkLimit = options.shrink ? count('--shrink-limit', options.shrinkLimit, 0, 1_000_000) : 0;
+  const outDir = options.out ?? join('reports', (await loadScenarioFile(file)).scenario.name, sweepDirName(shard));
+
+  const out = process.stdout;
+  const printer = new SweepProgressPrinter(out, () => performance.now());
+  const threads = workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`;
+  out.write(`faildrill sweep ${file}: seeds ${describeSeeds(seeds)}${shard ? `, shard ${shard.index}/${shard.count}` : ''}${options.swarm ? ', swarm' : ''}, ${threads}\n`);
+  let outcome: SweepOutcome;
+  try {
+    outcome = await runSweep({
+      file,
+      seedSpec: options.seeds,
+      seeds,
+      ...(shard ? { shard } : {}),
+      swarm: options.swarm,
+      workers,
+      outDir,
+      shrinkLimit,
+      onProgress: (p) => printer.update(p),
+    });
+  } finally {
+    printer.finish();
+  }
+  out.write(formatSweepSummary(outcome.report, outcome.outDir, outcome.shrunkYaml));
+  out.write(`elapsed ${formatDurationMs(printer.elapsedMs())}\n`);
+  return outcome.report.verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
+}
+
+/** `faildrill sweep <scenario>`. */
+export function registerSweep(cli: Command, setExit: (code: number) => void): void {
+  cli
+    .command('sweep')
+    .description('run a scenario over many seeds: RTO distribution, worst seed, failing schedules shrunk')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--seeds <list>', 'seeds: 1..N, A..B or a comma list (3,7,11)', '1..100')
+    .option('--shard <i/n>', 'run every n-th seed starting at the i-th (1-based), to split a sweep over a CI matrix')
+    .option('--swarm', "draw fault timings and parameters per seed from the scenario's swarm: ranges", false)
+    .option('--workers <n>', `worker threads (default: available cores, ${availableParallelism()} here; 0: this thread)`)
+    .option('--out <dir>', 'output folder (default: reports/<scenario>/sweep-<UTC time>/)')
+    .option('--no-shrink', 'do not shrink failing schedules')
+    .option('--shrink-limit <n>', 'shrink at most this many failing seeds, worst first', '3')
+    .addHelpText('after', EXIT_CODES_HELP.replace('the run passed: every expectation holds', 'every seed passed').replace('an expectation was missed', 'some seed missed an expectation'))
+    .action(async (file: string, options: SweepCliOptions) => setExit(await sweep(file, options)));
+}
