@@ -17,7 +17,10 @@ export interface SeedRow {
   failbackMs: number | null;
   errorCount: number;
   requestCount: number;
-  /** Messages of the expectations it missed. */
+  /** Time with two VIP holders, and acknowledged writes lost at failovers. */
+  splitBrainMs: number;
+  lostWrites: number;
+  /** Messages of the expectations it missed and the invariants it broke. */
   failed: string[];
   /** How it failed, for shrinking: the first missed expectation and whether it was exceeded or never happened. */
   failure: string | null;
@@ -66,7 +69,12 @@ function rowOf(result: RunResult, drawn: DrawnValues | undefined): SeedRow {
     failbackMs: m.failbackMs,
     errorCount: m.errorCount,
     requestCount: m.requestCount,
-    failed: result.expectations.filter((e) => !e.pass).map((e) => e.message),
+    splitBrainMs: m.splitBrainMs,
+    lostWrites: m.lostWrites,
+    failed: [
+      ...result.expectations.filter((e) => !e.pass).map((e) => e.message),
+      ...result.invariants.filter((i) => !i.pass).map((i) => `invariant ${i.name}: ${i.message}`),
+    ],
     failure: failureOf(result),
     ...(drawn ? { drawn } : {}),
   };

@@ -146,3 +146,20 @@ describe('faildrill sweep', () => {
     }
   });
 });
+
+describe('split brain over 200 seeds', () => {
+  it('is detected in every seed without fencing, and never happens with arbiter fencing', () => {
+    const rows = (file: string) => {
+      const out = tempDir();
+      const r = faildrill(['sweep', `scenarios/${file}`, '--seeds', '1..200', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { rows: Array<{ seed: number; splitBrainMs: number }> }).rows;
+    };
+    const open = rows('split-brain.yaml');
+    expect(open).toHaveLength(200);
+    for (const row of open) expect(row.splitBrainMs, `seed ${row.seed}`).toBeGreaterThan(20_000);
+    const fenced = rows('split-brain-fenced.yaml');
+    expect(fenced).toHaveLength(200);
+    for (const row of fenced) expect(row.splitBrainMs, `seed ${row.seed}`).toBe(0);
+  }, 120_000);
+});
