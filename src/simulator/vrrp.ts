@@ -42,8 +42,11 @@ export interface VrrpEnvironment {
   running(node: string): boolean;
   /** An advertisement from `from` reaches `to` now (filters, partitions, loss). */
   delivers(from: string, to: string): boolean;
-  /** One run of the track script on `node`: true when the local app answered within the timeout. */
-  checkScript(node: string, timeoutMs: number): boolean;
+  /**
+   * One run of the track script on `node`: `ok`, and how long it took — a script waiting on a
+   * dropped port or a frozen app only fails when keepalived times it out.
+   */
+  checkScript(node: string, timeoutMs: number): { ok: boolean; tookMs: number };
   /** Called before the set of holders changes (so client load is counted up to now). */
   beforeChange(): void;
   /** With fencing: may `node` take the address? Resolves false to keep it backup. */
@@ -299,15 +302,21 @@ export class VrrpInstance {
 
   #runScript(node: VrrpNode, script: TrackScriptSpec): void {
     if (this.env.running(node.id)) {
-      const ok = this.env.checkScript(node.id, script.timeoutMs);
-      if (ok === node.scriptOk) {
-        node.scriptStreak = 0;
-      } else if (++node.scriptStreak >= (ok ? script.rise : script.fall)) {
-        node.scriptStreak = 0;
-        this.#scriptChanged(node, ok, script);
-      }
+      const { ok, tookMs } = this.env.checkScript(node.id, script.timeoutMs);
+      if (tookMs > 0) this.#after(tookMs, () => this.#scriptResult(node, ok, script));
+      else this.#scriptResult(node, ok, script);
     }
     this.#after(script.intervalMs, () => this.#runScript(node, script));
+  }
+
+  #scriptResult(node: VrrpNode, ok: boolean, script: TrackScriptSpec): void {
+    if (!this.env.running(node.id)) return;
+    if (ok === node.scriptOk) {
+      node.scriptStreak = 0;
+    } else if (++node.scriptStreak >= (ok ? script.rise : script.fall)) {
+      node.scriptStreak = 0;
+      this.#scriptChanged(node, ok, script);
+    }
   }
 
   #scriptChanged(node: VrrpNode, ok: boolean, script: TrackScriptSpec): void {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-/** Runs by tests append their history here, not to the repository's reports/. */
+/** Runs from the repository append their history here, not to its reports/; runs elsewhere keep the default. */
 const historyFile = join(tmpdir(), `faildrill-test-history-${process.pid}.jsonl`);
 const bin = join(repoRoot, 'bin/faildrill.js');
 
@@ -17,7 +17,7 @@ export interface CliResult {
 
 /** Runs the built `faildrill` binary (npm test builds first) and captures everything it printed. */
 export function faildrill(args: string[], cwd = repoRoot): CliResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FAILDRILL_HISTORY: historyFile } });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...(cwd === repoRoot ? { FAILDRILL_HISTORY: historyFile } : {}) } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -45,9 +45,12 @@ describe('faildrill CLI', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
-    const host = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'host']);
+    const aws = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'aws']);
+    expect(aws.code).toBe(2);
+    expect(aws.stderr).toContain("target 'aws' is not available yet");
+    const host = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'host', '--no-history']);
     expect(host.code).toBe(2);
-    expect(host.stderr).toContain("target 'host' is not available yet");
+    expect(host.stderr).toContain('setup.dns: the host target has no DNS layer');
   });
 
   it('lists the shipped scenarios with their descriptions', () => {

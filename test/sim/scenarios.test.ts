@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { faildrill, repoRoot, tempDir } from '../helpers/cli.js';
 
 const shipped = readdirSync(join(repoRoot, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
+/** Scenarios that fail by design (on every target): the run must detect what they provoke and exit 1. */
+const MUST_FAIL = new Set(['host-split-brain.yaml']);
 
 describe('shipped scenarios on the simulator', () => {
   it('ships the three core scenarios', () => {
@@ -13,14 +15,19 @@ describe('shipped scenarios on the simulator', () => {
   describe.each(shipped)('%s', (file) => {
     const path = join('scenarios', file);
 
-    it('passes its expectations, exits 0 and writes result.json', () => {
+    it(MUST_FAIL.has(file) ? 'fails by design, exits 1 and writes result.json' : 'passes its expectations, exits 0 and writes result.json', () => {
       const out = tempDir();
       const run = faildrill(['run', path, '--out', out]);
       expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^seed=\d+\n/);
-      expect(run.stdout).toContain('PASS');
       const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+      if (MUST_FAIL.has(file)) {
+        expect(run.code).toBe(1);
+        expect(result.verdict).toBe('fail');
+        return;
+      }
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('PASS');
       expect(result.schemaVersion).toBe(1);
       expect(result.verdict).toBe('pass');
       expect(result.target).toBe('sim');
@@ -33,8 +40,9 @@ describe('shipped scenarios on the simulator', () => {
 
     it('gives byte-identical result.json for the same seed, and a different one for another seed', () => {
       const [a, b, c] = [tempDir(), tempDir(), tempDir()];
-      expect(faildrill(['run', path, '--out', a, '--reporter', 'json']).code).toBe(0);
-      expect(faildrill(['run', path, '--out', b, '--reporter', 'json']).code).toBe(0);
+      const code = MUST_FAIL.has(file) ? 1 : 0;
+      expect(faildrill(['run', path, '--out', a, '--reporter', 'json']).code).toBe(code);
+      expect(faildrill(['run', path, '--out', b, '--reporter', 'json']).code).toBe(code);
       faildrill(['run', path, '--out', c, '--reporter', 'json', '--seed', '1234']);
       const bytes = (dir: string) => readFileSync(join(dir, 'result.json'));
       expect(bytes(a).equals(bytes(b))).toBe(true);

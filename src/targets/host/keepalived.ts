@@ -1,0 +1,167 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scenario } from '../../scenario/schema.js';
+import { NsProcess } from './process.js';
+import type { HostNode, HostPlan } from './topology.js';
+
+export type VipSpec = NonNullable<Scenario['setup']['vip']>;
+export type VipNodeSpec = VipSpec['nodes'][number];
+
+/** keepalived writes seconds; integers where they are whole. */
+function seconds(ms: number): string {
+  return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(3).replace(/0+$/, '');
+}
+
+export function instanceName(vip: VipSpec): string {
+  return `VI_${vip.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/**
+ * `keepalived.conf` for one node, as the seed writes it: a vrrp_script checking the local app (by
+ * HTTP, through a small node script), tracked with its weight, and one vrrp_instance holding the VIP.
+ * `priority` overrides the node's configured priority (the controller moving the VIP).
+ */
+export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec, priority = node.priority): string {
+  const script = vip.trackScript;
+  const subSecondAdvert = vip.advertIntMs % 1000 !== 0;
+  // nopreempt needs the initial state BACKUP (keepalived.conf(5)).
+  const state = vip.preempt ? node.state : 'BACKUP';
+  const lines = [
+    `# written by faildrill for run ${plan.runId}: node ${node.server}`,
+    'global_defs {',
+    `  router_id fd-${node.server}`,
+    '  enable_script_security',
+    '  script_user root',
+    '}',
+  ];
+  if (script) {
+    lines.push(
+      `vrrp_script ${script.name} {`,
+      `  script "${join(plan.dir, 'check.sh')} ${plan.appPort} ${(Math.max(10, script.timeoutMs - 20) / 1000).toFixed(3)}"`,
+      `  interval ${seconds(script.intervalMs)}`,
+      `  timeout ${seconds(script.timeoutMs)}`,
+      `  weight ${script.weight}`,
+      `  fall ${script.fall}`,
+      `  rise ${script.rise}`,
+      '}',
+    );
+  }
+  lines.push(
+    `vrrp_instance ${instanceName(vip)} {`,
+    `  state ${state}`,
+    '  interface eth0',
+    `  virtual_router_id ${vip.virtualRouterId}`,
+    `  priority ${priority}`,
+    `  advert_int ${seconds(vip.advertIntMs)}`,
+    ...(subSecondAdvert ? ['  version 3'] : []),
+    ...(vip.preempt ? [] : ['  nopreempt']),
+    ...(vip.preempt && vip.preemptDelayMs > 0 ? [`  preempt_delay ${seconds(vip.preemptDelayMs)}`] : []),
+    '  virtual_ipaddress {',
+    `    ${plan.vip}/${plan.prefix} dev eth0`,
+    '  }',
+    ...(script ? ['  track_script {', `    ${script.name}`, '  }'] : []),
+    '}',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** What keepalived's log says, line by line. */
+export type KeepalivedLogEvent =
+  | { kind: 'state'; state: 'master' | 'backup' | 'fault' }
+  | { kind: 'script'; script: string; ok: boolean; reason?: string }
+  | { kind: 'priority'; from: number; to: number }
+  | { kind: 'advert'; from: string; priority: number };
+
+/** Parses one keepalived log line (keepalived 2.x, `-l -D`). */
+export function parseKeepalivedLine(line: string): KeepalivedLogEvent | undefined {
+  let m = /\) Entering (MASTER|BACKUP|FAULT) STATE/.exec(line);
+  if (m) return { kind: 'state', state: m[1]!.toLowerCase() as 'master' | 'backup' | 'fault' };
+  m = /VRRP_Script\(([^)]+)\) (succeeded|failed|timed[_ ]out)(?: \((.*)\))?/.exec(line);
+  if (m) return { kind: 'script', script: m[1]!, ok: m[2] === 'succeeded', ...(m[2] !== 'succeeded' ? { reason: m[3] ?? m[2]! } : {}) };
+  m = /Changing effective priority from (\d+) to (\d+)/.exec(line);
+  if (m) return { kind: 'priority', from: Number(m[1]), to: Number(m[2]) };
+  m = /received (?:lower priority|advert from) .*?(\d+\.\d+\.\d+\.\d+).*?priority \(?(\d+)/.exec(line);
+  if (m) return { kind: 'advert', from: m[1]!, priority: Number(m[2]) };
+  return undefined;
+}
+
+/** keepalived on one node: started in the node's namespace in the foreground, logging to the console (parsed). */
+export class KeepalivedNode {
+  #process?: NsProcess;
+  state: 'init' | 'master' | 'backup' | 'fault' = 'init';
+  previousState: 'init' | 'master' | 'backup' | 'fault' = 'init';
+  priority: number;
+  scriptOk: boolean | undefined;
+  #starts = 0;
+
+  constructor(
+    readonly plan: HostPlan,
+    readonly vip: VipSpec,
+    readonly spec: VipNodeSpec,
+    readonly host: HostNode,
+    private readonly onLog: (node: KeepalivedNode, event: KeepalivedLogEvent) => void,
+    private readonly onProcess: (pid: number) => void,
+  ) {
+    this.priority = spec.priority;
+  }
+
+  get id(): string {
+    return this.spec.server;
+  }
+
+  get configFile(): string {
+    return join(this.plan.dir, `keepalived-${this.id}.conf`);
+  }
+
+  get process(): NsProcess | undefined {
+    return this.#process;
+  }
+
+  writeConfig(priority = this.spec.priority): void {
+    writeFileSync(this.configFile, keepalivedConfig(this.plan, this.vip, this.spec, priority), { mode: 0o600 });
+  }
+
+  start(): void {
+    if (this.#process?.running) return;
+    this.#starts++;
+    this.state = 'init';
+    this.priority = this.spec.priority;
+    const base = join(this.plan.dir, `keepalived-${this.id}`);
+    this.#process = new NsProcess({
+      ns: this.host.ns,
+      role: `keepalived:${this.id}`,
+      command: 'keepalived',
+      args: ['-n', '-l', '-D', '-G', '-P', '-f', this.configFile, '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-i', this.id],
+      logFile: `${base}.log`,
+      onLine: (line) => {
+        const event = parseKeepalivedLine(line);
+        if (!event) return;
+        if (event.kind === 'state') {
+          this.previousState = this.state;
+          this.state = event.state;
+        }
+        if (event.kind === 'priority') this.priority = event.to;
+        if (event.kind === 'script') this.scriptOk = event.ok;
+        this.onLog(this, event);
+      },
+    });
+    if (this.#process.pid) this.onProcess(this.#process.pid);
+  }
+
+  async stop(onSignalled?: () => void): Promise<void> {
+    if (this.#process) await this.#process.stop(3_000, onSignalled);
+    else onSignalled?.();
+    this.state = 'init';
+  }
+
+  /** Re-reads the configuration (SIGHUP to the parent), e.g. after a priority change. */
+  reload(): void {
+    const pid = this.#process?.pid;
+    if (pid && this.#process?.running) process.kill(pid, 'SIGHUP');
+  }
+
+  get starts(): number {
+    return this.#starts;
+  }
+}

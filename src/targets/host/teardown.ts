@@ -1,0 +1,130 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { deleteRule } from '../../faults/host/inject.js';
+import { alive, delay, run, signal } from './exec.js';
+import { processStartTime, readJournal, runDirs, type JournalEntry, type UndoStep } from './journal.js';
+import { commandLine } from './process.js';
+import { listNamespaces, namespacePids } from './topology.js';
+
+/** What a teardown or `faildrill cleanup` removed. */
+export interface TeardownReport {
+  namespaces: string[];
+  /** `pid command line (namespace)`. */
+  processes: string[];
+  /** `namespace: iptables -D …`. */
+  rules: string[];
+  files: string[];
+  errors: string[];
+  /** Runs left alone because their owner is still running. */
+  skipped?: string[];
+}
+
+const empty = (): TeardownReport => ({ namespaces: [], processes: [], rules: [], files: [], errors: [] });
+
+function merge(into: TeardownReport, from: TeardownReport): void {
+  into.namespaces.push(...from.namespaces);
+  into.processes.push(...from.processes);
+  into.rules.push(...from.rules);
+  into.files.push(...from.files);
+  into.errors.push(...from.errors);
+  if (from.skipped?.length) (into.skipped ??= []).push(...from.skipped);
+}
+
+/** Whether the run that wrote this journal is still going (its process alive, not a reused pid). */
+export function ownerAlive(entries: JournalEntry[]): boolean {
+  const start = entries.find((e) => e.op === 'run');
+  if (!start || start.op !== 'run' || start.pid === process.pid) return false;
+  return alive(start.pid) && processStartTime(start.pid) === start.pidStart;
+}
+
+/** Stops every process in a namespace (SIGCONT, SIGTERM, then SIGKILL) and deletes it. */
+export async function removeNamespace(ns: string, report: TeardownReport): Promise<void> {
+  if (!existsSync(`/run/netns/${ns}`)) return;
+  const pids = await namespacePids(ns);
+  for (const pid of pids) {
+    report.processes.push(`${pid} ${commandLine(pid) || '?'} (${ns})`);
+    signal(pid, 'SIGCONT');
+    signal(pid, 'SIGTERM');
+  }
+  for (let i = 0; i < 40 && pids.some(alive); i++) await delay(50);
+  for (const pid of pids) if (alive(pid)) signal(pid, 'SIGKILL');
+  for (let i = 0; i < 20 && pids.some(alive); i++) await delay(50);
+  const result = await run('ip', ['netns', 'del', ns]);
+  if (result.code === 0) report.namespaces.push(ns);
+  else report.errors.push(`ip netns del ${ns}: ${result.stderr.trim()}`);
+}
+
+async function undoStep(step: UndoStep, report: TeardownReport): Promise<void> {
+  if (step.kind === 'iptables') {
+    if (!existsSync(`/run/netns/${step.ns}`)) return;
+    if (await deleteRule(step)) report.rules.push(`${step.ns}: iptables -D ${step.chain} ${step.rule.join(' ')}`);
+  } else if (step.kind === 'resume') {
+    for (const pid of step.pids) {
+      if (!alive(pid)) continue;
+      report.processes.push(`${pid} ${commandLine(pid) || '?'} (${step.ns}): resumed from SIGSTOP`);
+      signal(pid, 'SIGCONT');
+    }
+  }
+}
+
+/**
+ * Undoes one run from its journal: faults not undone, processes, namespaces, then its folder.
+ * A run whose owner still runs is left alone unless `force`.
+ */
+export async function teardownRun(dir: string, options: { force?: boolean } = {}): Promise<TeardownReport> {
+  const report = empty();
+  const entries = readJournal(join(dir, 'journal.jsonl'));
+  if (!options.force && ownerAlive(entries)) {
+    report.skipped = [dir];
+    return report;
+  }
+  const undone = new Set(entries.filter((e) => e.op === 'fault.undone').map((e) => (e as { id: string }).id));
+  for (const e of entries) {
+    if (e.op !== 'fault' || undone.has(e.id)) continue;
+    for (const step of e.steps) await undoStep(step, report).catch((err: Error) => report.errors.push(err.message));
+  }
+  const namespaces = entries.filter((e) => e.op === 'netns').map((e) => (e as { name: string }).name);
+  // Members first, the bridge's namespace last.
+  const ordered = [...namespaces.filter((n) => !n.endsWith('-br')), ...namespaces.filter((n) => n.endsWith('-br'))];
+  await Promise.all(ordered.filter((n) => !n.endsWith('-br')).map((ns) => removeNamespace(ns, report)));
+  for (const ns of ordered.filter((n) => n.endsWith('-br'))) await removeNamespace(ns, report);
+  for (const e of entries) {
+    if (e.op !== 'process' || !alive(e.pid)) continue;
+    const cmd = commandLine(e.pid);
+    // Only what is recognisably ours: the pid may have been reused.
+    if (cmd.includes(dir) || /^(ip|keepalived|nginx)\b/.test(cmd)) {
+      report.processes.push(`${e.pid} ${cmd} (${e.ns})`);
+      signal(e.pid, 'SIGCONT');
+      signal(e.pid, 'SIGKILL');
+    }
+  }
+  if (existsSync(dir)) {
+    const files = readdirSync(dir);
+    rmSync(dir, { recursive: true, force: true });
+    report.files.push(`${dir}/ (${files.length} files: ${files.slice(0, 8).join(', ')}${files.length > 8 ? ', …' : ''})`);
+  }
+  return report;
+}
+
+/**
+ * `faildrill cleanup`: undoes every host run that is no longer running (from its journal), then
+ * removes any `fd-` namespace that no live run owns, with its processes.
+ */
+export async function cleanupHost(options: { force?: boolean } = {}): Promise<TeardownReport> {
+  const report = empty();
+  const liveTags = new Set<string>();
+  for (const dir of runDirs()) {
+    const entries = readJournal(join(dir, 'journal.jsonl'));
+    const start = entries.find((e) => e.op === 'run');
+    if (!options.force && ownerAlive(entries)) {
+      if (start && start.op === 'run') liveTags.add(start.tag);
+      (report.skipped ??= []).push(`${dir} (run ${start && start.op === 'run' ? start.runId : '?'} still running, pid ${start && start.op === 'run' ? start.pid : '?'})`);
+      continue;
+    }
+    merge(report, await teardownRun(dir, { force: true }));
+  }
+  const strays = (await listNamespaces()).filter((ns) => ![...liveTags].some((tag) => ns.startsWith(`fd-${tag}-`)));
+  await Promise.all(strays.filter((n) => !n.endsWith('-br')).map((ns) => removeNamespace(ns, report)));
+  for (const ns of strays.filter((n) => n.endsWith('-br'))) await removeNamespace(ns, report);
+  return report;
+}
