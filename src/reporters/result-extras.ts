@@ -1,18 +1,12 @@
+import type { InvariantResult } from '../measure/invariants.js';
 import type { RunResult } from '../run/result.js';
+
+export type { InvariantResult };
 
 /**
  * Optional parts of a result that newer layers add (invariants from the simulator, database figures).
  * Reporters read them through these guards so a result without them renders as before.
  */
-
-/** One invariant checked during the run, such as "at most one VIP owner". */
-export interface InvariantResult {
-  name: string;
-  pass: boolean;
-  message: string;
-  /** When it was first violated. */
-  atMs?: number;
-}
 
 /** Recovery point figures of a database layer. */
 export interface RpoFigures {

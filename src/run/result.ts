@@ -7,7 +7,7 @@ import type { SampleSeries } from '../measure/samples.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { serversBehind } from './controller-config.js';
 import type { DrillRecord } from './drill.js';
-import type { InvariantResult } from '../simulator/invariants.js';
+import type { InvariantResult } from '../measure/invariants.js';
 import { version } from './version.js';
 
 export const RESULT_SCHEMA_VERSION = 1;

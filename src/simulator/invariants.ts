@@ -1,13 +1,7 @@
 import type { EventLog, RunEvent } from '../measure/events.js';
+import { everyFaultRemoved, type InvariantResult } from '../measure/invariants.js';
 
-/** The verdict on one invariant over a whole run. */
-export interface InvariantResult {
-  name: string;
-  pass: boolean;
-  message: string;
-  /** When it was first violated. */
-  atMs?: number;
-}
+export type { InvariantResult };
 
 /** What the invariants read from the simulated world after every event. */
 export interface InvariantView {
@@ -93,14 +87,7 @@ export class InvariantMonitor {
         ? { name: inv.name, pass: false, message: first.message, atMs: first.atMs }
         : { name: inv.name, pass: true, message: 'held after every event' };
     });
-    const injected = log.filter((e) => e.component === 'fault' && e.type === 'injected').map((e) => String(e.detail.faultId));
-    const removed = new Set(log.filter((e) => e.component === 'fault' && e.type === 'removed').map((e) => String(e.detail.faultId)));
-    const left = injected.filter((id) => !removed.has(id));
-    results.push(
-      left.length === 0
-        ? { name: 'every-fault-removed', pass: true, message: `${injected.length} faults applied, all removed` }
-        : { name: 'every-fault-removed', pass: false, message: `never removed: ${left.join(', ')}` },
-    );
+    results.push(everyFaultRemoved(log));
     return results;
   }
 }

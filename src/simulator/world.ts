@@ -22,7 +22,7 @@ import { Route53HealthCheck } from './route53.js';
 import { applySimFault, type FaultEffect } from './faults.js';
 import { SimServer, type Response } from './server.js';
 import { SimVipLayer } from './vip-layer.js';
-import { SimLease } from './lease.js';
+import { MemoryLease } from '../run/memory-lease.js';
 import { SimDatabase } from './database.js';
 import { SimAutoscalingGroup } from './autoscaling.js';
 import type { InvariantView } from './invariants.js';
@@ -63,7 +63,7 @@ export class SimWorld {
   #dbClients?: Set<string>;
   readonly #lossRng: SeededRng;
   /** The arbiter (etcd/Consul stand-in) the controller fences with. */
-  readonly lease = new SimLease(this.clock);
+  readonly lease = new MemoryLease(this.clock);
 
   constructor(
     readonly scenario: Scenario,

@@ -1,7 +1,7 @@
 import type { Clock, LeasePort } from '../controller/ports.js';
 
-/** The arbiter: an in-memory stand-in for an etcd/Consul lease, on the run's clock. */
-export class SimLease implements LeasePort {
+/** The arbiter: an in-memory stand-in for an etcd/Consul lease, on the run's clock (virtual or wall). */
+export class MemoryLease implements LeasePort {
   readonly #leases = new Map<string, { owner: string; expiresAtMs: number }>();
 
   constructor(private readonly clock: Pick<Clock, 'nowMs'>) {}
