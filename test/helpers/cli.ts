@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,12 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs from the repository append their history here, not to its reports/; runs elsewhere keep the default. */
 const historyFile = join(tmpdir(), `faildrill-test-history-${process.pid}.jsonl`);
 const bin = join(repoRoot, 'bin/faildrill.js');
+
+/** Every temporary folder and file of this test process, removed when it exits. */
+const created: string[] = [historyFile];
+process.on('exit', () => {
+  for (const path of created) rmSync(path, { recursive: true, force: true });
+});
 
 export interface CliResult {
   code: number | null;
@@ -23,7 +29,9 @@ export function faildrill(args: string[], cwd = repoRoot): CliResult {
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = 'faildrill-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** Writes `text` to `name` in a fresh temporary folder and returns its path. */
