@@ -1,21 +1,16 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { RunMetrics } from '../measure/metrics.js';
 import type { RunResult } from '../run/result.js';
 
-/** Where `run` appends by default, relative to the working directory. */
-/** `reports/history.jsonl`, or the file `FAILDRILL_HISTORY` names (tests point it at a temporary file). */
+/**
+ * Where `run` appends by default, relative to the working directory: `reports/history.jsonl`, or the
+ * file `FAILDRILL_HISTORY` names (tests point it at a temporary file).
+ */
 export const DEFAULT_HISTORY_FILE = process.env.FAILDRILL_HISTORY ?? 'reports/history.jsonl';
 
 /** The figures a trend follows; `null`: it did not happen in that run. */
-export interface HistoryMetrics {
-  detectionMs: number | null;
-  switchMs: number | null;
-  rtoMs: number | null;
-  failbackMs: number | null;
-  downtimeMs: number;
-  errorCount: number;
-  requestCount: number;
-}
+export type HistoryMetrics = Pick<RunMetrics, 'detectionMs' | 'switchMs' | 'rtoMs' | 'failbackMs' | 'downtimeMs' | 'errorCount' | 'requestCount'>;
 
 /** One line of `history.jsonl`: one finished run. */
 export interface HistoryEntry {

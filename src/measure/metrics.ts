@@ -1,21 +1,8 @@
 import { serverList, type RunEvent } from './events.js';
 import type { SampleSeries } from './samples.js';
 
-/** Per-fault figures, as design.md §4 defines them. `null`: it did not happen within the run. */
-export interface FaultMetrics {
-  faultId: string;
-  action: string;
-  target: string;
-  /** A planned maintenance stop (after a planned failover), not a failure. */
-  planned: boolean;
-  injectedAtMs: number;
-  removedAtMs: number | null;
-  detectedAtMs: number | null;
-  /** Which checker declared it first: `controller`, `route53`, `lb`, `vip` (keepalived track_script), `db`, `asg`. */
-  detectedBy: string | null;
-  switchedAtMs: number | null;
-  recoveredAtMs: number | null;
-  failedBackAtMs: number | null;
+/** The figures design.md §4 defines, for one fault or for the whole run. `null`: it did not happen. */
+export interface Figures {
   detectionMs: number | null;
   switchMs: number | null;
   rtoMs: number | null;
@@ -30,21 +17,26 @@ export interface FaultMetrics {
   replacementMs: number | null;
 }
 
-/** Whole-run figures: timings are the worst fault's, counts are the whole run's. */
-export interface RunMetrics {
-  detectionMs: number | null;
-  switchMs: number | null;
-  rtoMs: number | null;
-  failbackMs: number | null;
-  downtimeMs: number;
-  errorCount: number;
-  requestCount: number;
+/** One fault's figures and the moments behind them. */
+export interface FaultMetrics extends Figures {
+  faultId: string;
+  action: string;
+  target: string;
+  /** A planned maintenance stop (after a planned failover), not a failure. */
+  planned: boolean;
+  injectedAtMs: number;
+  removedAtMs: number | null;
+  detectedAtMs: number | null;
+  /** Which checker declared it first: `controller`, `route53`, `lb`, `vip` (keepalived track_script), `db`, `asg`. */
+  detectedBy: string | null;
+  switchedAtMs: number | null;
+  recoveredAtMs: number | null;
+  failedBackAtMs: number | null;
+}
+
+/** Whole-run figures: timings are the worst fault's, counts and losses are the whole run's. */
+export interface RunMetrics extends Figures {
   errorRate: number;
-  /** Acknowledged writes lost at failovers over the run, and the worst RPO. */
-  lostWrites: number;
-  rpoMs: number;
-  /** Worst replacement time over the faults that made the autoscaling group replace an instance. */
-  replacementMs: number | null;
   /** Resolution of every time derived from samples. */
   resolutionMs: number;
   /** Total time during which two or more nodes held the same virtual IP. */
