@@ -106,4 +106,21 @@ describe('keepalived / VRRP model', () => {
     expect(takeover.atMs).toBeGreaterThan(30_000 + 3_648);
     expect(takeover.atMs).toBeLessThanOrEqual(30_000 + 10_000 + 2 * 3_649);
   });
+
+  it('preempt_delay holds the recovered primary back that long after it first sees the lower-priority master', async () => {
+    const track = '    trackScript: { interval: 5s, timeout: 1s, fall: 2, rise: 2, weight: -20 }';
+    const fault = '  - { id: drop, at: 20s, action: network-drop, target: a, port: 80, duration: 20s }';
+    const base = pair({ master: 100, backup: 90, track, fault });
+    const eager = await simulate(base);
+    const patient = await simulate(base.replace('    advertInt: 1s', '    advertInt: 1s\n    preemptDelay: 15s'));
+    const eagerBack = becameMaster(eager.record.events, 'a', 40_000)!.atMs;
+    const patientBack = becameMaster(patient.record.events, 'a', 40_000)!.atMs;
+    const risen = patient.record.events.find((e) => e.type === 'track.health' && e.detail.health === 'healthy' && e.atMs > 40_000)!;
+    // a discards b's adverts from the moment its priority is back to 100; it may preempt 15 s after the first one
+    expect(patientBack).toBeGreaterThan(eagerBack);
+    expect(patientBack).toBeGreaterThanOrEqual(risen.atMs + 14_000);
+    expect(patientBack).toBeLessThanOrEqual(risen.atMs + 16_000 + 3_610);
+    const nonPreempt = await simulate(base.replace('    advertInt: 1s', '    advertInt: 1s\n    preempt: false'));
+    expect(becameMaster(nonPreempt.record.events, 'a', 40_000)).toBeUndefined();
+  });
 });
