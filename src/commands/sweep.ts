@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
+import { writeSweepReports } from '../reporters/sweep-reports.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { SweepProgressPrinter } from '../sweep/progress.js';
 import { describeSeeds, parseSeeds, parseShard, shardSeeds } from '../sweep/seeds.js';
@@ -46,6 +47,7 @@ async function sweep(file: string, options: SweepCliOptions): Promise<number> {
   const printer = new SweepProgressPrinter(out, () => performance.now());
   const threads = workers === 0 ? 'in this thread' : `${workers} worker${workers === 1 ? '' : 's'}`;
   out.write(`faildrill sweep ${file}: seeds ${describeSeeds(seeds)}${shard ? `, shard ${shard.index}/${shard.count}` : ''}${options.swarm ? ', swarm' : ''}, ${threads}\n`);
+  const startedAt = new Date().toISOString();
   let outcome: SweepOutcome;
   try {
     outcome = await runSweep({
@@ -62,7 +64,10 @@ async function sweep(file: string, options: SweepCliOptions): Promise<number> {
   } finally {
     printer.finish();
   }
+  // Wall-clock facts go to the reports, never into sweep.json.
+  const reports = await writeSweepReports(outcome.report, outcome.outDir, { dir: outcome.outDir, startedAt, wallMs: printer.elapsedMs(), shrunkYaml: outcome.shrunkYaml });
   out.write(formatSweepSummary(outcome.report, outcome.outDir, outcome.shrunkYaml));
+  out.write(`wrote ${reports.html} and ${reports.junit}\n`);
   out.write(`elapsed ${formatDurationMs(printer.elapsedMs())}\n`);
   return outcome.report.verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
 }

@@ -2,7 +2,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { fixtureResult } from '../../test/helpers/fixtures.js';
 import type { RunResult } from '../run/result.js';
-import { numericFailure, renderJunit } from './junit.js';
+import { readFileSync } from 'node:fs';
+import type { SweepReport } from '../sweep/report.js';
+import { numericFailure, renderJunit, renderSweepJunit } from './junit.js';
 
 interface Case {
   '@_name': string;
@@ -90,5 +92,52 @@ describe('JUnit XML', () => {
     const suites = parse(renderJunit(result));
     expect(suites.testsuite[0]!['@_name']).toBe('a<b>&"c"');
     expect(renderJunit(result)).toContain('name="a&lt;b&gt;&amp;&quot;c&quot;"');
+  });
+});
+
+describe('JUnit XML for a sweep', () => {
+  const sweep = (): SweepReport => JSON.parse(readFileSync(new URL('../../test/fixtures/sweep-lb-strict.json', import.meta.url), 'utf8')) as SweepReport;
+
+  it('has one testsuite for the sweep and one testcase per seed, with counts that agree with sweep.json', () => {
+    const report = sweep();
+    const xml = renderSweepJunit(report, { dir: 'out/sweep-1', startedAt: '2026-11-23T20:45:12.345Z' });
+    const suites = parse(xml);
+    expect(suites['@_tests']).toBe('20');
+    expect(suites['@_failures']).toBe(String(report.failed));
+    expect(suites['@_errors']).toBe('0');
+    expect(suites.testsuite).toHaveLength(1);
+    const suite = suites.testsuite[0]!;
+    expect(suite['@_name']).toBe('lb-failover sweep');
+    expect(suite['@_timestamp']).toBe('2026-11-23T20:45:12Z');
+    expect(Number(suite['@_tests'])).toBe(suite.testcase.length);
+    expect(Number(suite['@_failures'])).toBe(suite.testcase.filter((c) => c.failure).length);
+    expect(suite.testcase.map((c) => c['@_name'])).toEqual(report.rows.map((r) => `seed ${r.seed}`));
+    for (const c of suite.testcase) expect(c['@_time']).toBe('0.000');
+    const passed = suite.testcase.find((c) => c['@_name'] === 'seed 1')!;
+    expect(passed.failure).toBeUndefined();
+    const worst = suite.testcase.find((c) => c['@_name'] === 'seed 12')!.failure!;
+    expect(worst['@_type']).toBe('ExpectationMissed');
+    expect(worst['@_message']).toBe('rto 14.9s >= limit 13.0s');
+    expect(worst['#text']).toContain('detection 14.9s, switch 69ms, rto 14.9s, failback 14.9s; seed 12, target sim');
+    expect(worst['#text']).toContain('shrunk schedule: out/sweep-1/shrunk-seed-12.yaml');
+    expect(worst['#text']).toContain('reproduce: faildrill run scenarios/lb-strict.yaml --seed 12');
+    const properties = Object.fromEntries(suite.properties.property.map((p) => [p['@_name'], p['@_value']]));
+    expect(properties).toMatchObject({ seeds: '1..20', swarm: 'false', 'worst.seed': '12', rto: 'p50 13.6s, p95 14.8s, p99 14.9s, max 14.9s, never 0' });
+    expect(renderSweepJunit(report)).not.toContain('timestamp=');
+  });
+
+  it('names broken invariants, and replays a swarm seed with its drawn scenario', () => {
+    const report = sweep();
+    report.swarm = true;
+    const row = report.rows.find((r) => r.seed === 1)!;
+    Object.assign(row, { verdict: 'fail', failed: ['invariant single-vip-holder: two holders at 03:12.000'], failure: 'run:failed', drawn: { 'load.clients': 42 } });
+    report.failures.push({ seed: 1, failed: row.failed, failure: 'run:failed', rtoMs: row.rtoMs, replay: { file: 'swarm-seed-1.yaml', seed: 1, inSweepDir: true }, shrunk: null });
+    const suite = parse(renderSweepJunit(report, { dir: 'out/sweep-1/' })).testsuite[0]!;
+    const failure = suite.testcase.find((c) => c['@_name'] === 'seed 1')!.failure!;
+    expect(failure['@_type']).toBe('InvariantViolated');
+    expect(failure['#text']).toContain('drawn: load.clients=42');
+    expect(failure['#text']).toContain('reproduce: faildrill run out/sweep-1/swarm-seed-1.yaml --seed 1');
+    const other = suite.testcase.find((c) => c['@_name'] === 'seed 12')!.failure!;
+    expect(other['#text']).toContain('reproduce: faildrill sweep scenarios/lb-strict.yaml --seeds 12 --swarm');
   });
 });

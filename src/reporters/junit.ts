@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import type { ExpectationResult } from '../measure/expectations.js';
 import type { RunResult } from '../run/result.js';
 import { parseLimit } from '../scenario/limit.js';
-import { formatClock, formatCount, formatRatio, formatSeconds, reproduceCommand } from './format.js';
+import type { SweepReport } from '../sweep/report.js';
+import type { SeedRow } from '../sweep/runner.js';
+import { formatClock, formatCount, formatMs, formatRatio, formatSeconds, reproduceCommand } from './format.js';
+import type { SweepReportContext } from './html/sweep-view.js';
+import { seedReplays, sweepCommand } from './sweep-commands.js';
 import type { Reporter, RunContext, RunStart } from './reporter.js';
 import { invariantsOf, type InvariantResult } from './result-extras.js';
 
@@ -69,10 +73,8 @@ export function renderJunit(result: RunResult, context: RunContext = {}): string
     ...result.expectations.map((e) => expectationCase(result, e, reproduce)),
     ...invariantsOf(result).map((inv) => invariantCase(result, inv, reproduce)),
   ];
-  const failures = cases.filter((c) => c.failure).length;
   const time = seconds(result.durationMs);
-  const counts = { tests: cases.length, failures, errors: 0, skipped: 0, time };
-  const properties = {
+  const properties: Record<string, string> = {
     seed: String(result.seed),
     target: result.target,
     'scenario.file': result.scenario.file,
@@ -81,16 +83,23 @@ export function renderJunit(result: RunResult, context: RunContext = {}): string
     reproduce,
     ...(context.scenarioCommit ? { 'scenario.commit': context.scenarioCommit } : {}),
   };
-  const timestamp: Record<string, string> = context.startedAt ? { timestamp: context.startedAt.replace(/\.\d+Z$/, 'Z') } : {};
+  return junitDocument({ name: result.scenario.name, file: result.scenario.file, time, properties, cases, ...(context.startedAt ? { startedAt: context.startedAt } : {}) });
+}
+
+/** One testsuite inside a testsuites element, with counts computed from its cases. */
+function junitDocument(suite: { name: string; file: string; time: string; startedAt?: string; properties: Record<string, string>; cases: readonly TestCase[] }): string {
+  const failures = suite.cases.filter((c) => c.failure).length;
+  const counts = { tests: suite.cases.length, failures, errors: 0, skipped: 0, time: suite.time };
+  const timestamp: Record<string, string> = suite.startedAt ? { timestamp: suite.startedAt.replace(/\.\d+Z$/, 'Z') } : {};
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: 'faildrill', ...counts })}>`,
-    `  <testsuite${attrs({ name: result.scenario.name, ...counts, ...timestamp, file: result.scenario.file })}>`,
+    `  <testsuite${attrs({ name: suite.name, ...counts, ...timestamp, file: suite.file })}>`,
     '    <properties>',
-    ...Object.entries(properties).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
+    ...Object.entries(suite.properties).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
     '    </properties>',
   ];
-  for (const c of cases) {
+  for (const c of suite.cases) {
     const head = `    <testcase${attrs({ name: c.name, classname: c.classname, time: '0.000' })}`;
     if (!c.failure) {
       lines.push(`${head}/>`);
@@ -102,6 +111,62 @@ export function renderJunit(result: RunResult, context: RunContext = {}): string
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
+}
+
+function seedCase(report: SweepReport, row: SeedRow, replay: string, shrunkFile: string | undefined): TestCase {
+  const testCase: TestCase = { name: `seed ${row.seed}`, classname: `faildrill.${report.scenario.name}.sweep` };
+  if (row.verdict === 'pass') return testCase;
+  const failed = row.failed.length > 0 ? row.failed : [row.failure ?? 'the run failed'];
+  const expectationMissed = row.failed.some((m) => !m.startsWith('invariant '));
+  const ms = (v: number | null) => (v === null ? 'never' : formatMs(v));
+  const body = [
+    ...failed,
+    `detection ${ms(row.detectionMs)}, switch ${ms(row.switchMs)}, rto ${ms(row.rtoMs)}, failback ${ms(row.failbackMs)}; seed ${row.seed}, target ${report.target}`,
+    ...(row.drawn ? [`drawn: ${Object.entries(row.drawn).map(([k, v]) => `${k}=${v}`).join(', ')}`] : []),
+    ...(shrunkFile ? [`shrunk schedule: ${shrunkFile}`] : []),
+    `reproduce: ${replay}`,
+  ].join('\n');
+  return { ...testCase, failure: { message: failed.join('; '), type: expectationMissed || row.failed.length === 0 ? 'ExpectationMissed' : 'InvariantViolated', body } };
+}
+
+/**
+ * JUnit XML for a sweep: one testsuite for the scenario's sweep, one testcase per seed (`seed N`),
+ * failures listing what each seed missed and the command that replays it. Times are 0: the seeds ran
+ * on simulated time and the sweep does not keep their wall time.
+ */
+export function renderSweepJunit(report: SweepReport, context: SweepReportContext = {}): string {
+  const replay = seedReplays(report, context.dir);
+  const inDir = (file: string) => (context.dir === undefined ? file : `${context.dir.replace(/\/$/, '')}/${file}`);
+  const shrunk = new Map(report.failures.flatMap((f) => (f.shrunk ? [[f.seed, inDir(f.shrunk.file)] as const] : [])));
+  const cases = report.rows.map((row) => seedCase(report, row, replay(row.seed), shrunk.get(row.seed)));
+  const dist = (name: keyof SweepReport['distribution']) => {
+    const d = report.distribution[name];
+    const ms = (v: number | null) => (v === null ? 'none' : formatSeconds(v));
+    return `p50 ${ms(d.p50Ms)}, p95 ${ms(d.p95Ms)}, p99 ${ms(d.p99Ms)}, max ${ms(d.maxMs)}, never ${d.never}`;
+  };
+  const properties: Record<string, string> = {
+    seeds: report.seeds.spec,
+    'seeds.count': String(report.seeds.count),
+    ...(report.shard ? { shard: `${report.shard.index}/${report.shard.count}` } : {}),
+    swarm: String(report.swarm),
+    target: report.target,
+    'scenario.file': report.scenario.file,
+    'scenario.hash': report.scenario.hash,
+    'faildrill.version': report.faildrill.version,
+    detection: dist('detection'),
+    switch: dist('switch'),
+    rto: dist('rto'),
+    ...(report.worst ? { 'worst.seed': String(report.worst.seed), 'worst.replay': replay(report.worst.seed) } : {}),
+    rerun: sweepCommand(report),
+  };
+  return junitDocument({
+    name: `${report.scenario.name} sweep`,
+    file: report.scenario.file,
+    time: seconds(0),
+    properties,
+    cases,
+    ...(context.startedAt ? { startedAt: context.startedAt } : {}),
+  });
 }
 
 /** Writes `junit.xml` into the run's output folder. */

@@ -68,10 +68,11 @@ function latencyLabel(ms: number): string {
   return ms >= 1_000 ? `${ms / 1_000}s` : `${ms}ms`;
 }
 
-const LABEL_CHAR_PX = 6.3;
+/** Approximate width of one 10 px label character, for placing labels. */
+export const LABEL_CHAR_PX = 6.3;
 
 /** Puts each label in the first row where it clears its neighbours (the least crowded row when none does). */
-function placeLabels<T extends { left: number; right: number }>(items: T[], rows: number): Array<T & { row: number }> {
+export function placeLabels<T extends { left: number; right: number }>(items: T[], rows: number): Array<T & { row: number }> {
   const rightEdges = Array.from({ length: rows }, () => -Infinity);
   return items.map((item) => {
     let row = rightEdges.findIndex((edge) => item.left >= edge + 4);
