@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../src/sweep/report.js';
+import { launchChromium, openReport } from '../helpers/browser.js';
 import { faildrill, repoRoot, tempDir, tempFile } from '../helpers/cli.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT_DIR = join(repoRoot, 'reports/screenshots');
 
 describe('sweep HTML report in a real browser (Debian chromium, headless)', () => {
   let browser: Browser;
@@ -15,12 +13,6 @@ describe('sweep HTML report in a real browser (Debian chromium, headless)', () =
   let report: SweepReport;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this test needs Debian's chromium. Install it with \`apt-get install -y chromium\` ` +
-          '(`npm test` does so as root through scripts/test-setup.mjs, prerequisite "chromium").',
-      );
-    }
     // lb-failover with swarm ranges and a tighter RTO, so that the report has drawn values, failures and shrunk schedules.
     const lb = readFileSync(join(repoRoot, 'scenarios/lb-failover.yaml'), 'utf8');
     const scenario = tempFile(
@@ -32,11 +24,7 @@ describe('sweep HTML report in a real browser (Debian chromium, headless)', () =
     expect(r.code, r.stderr).toBe(1);
     report = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepReport;
     reportUrl = pathToFileURL(join(out, 'report.html')).href;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -46,26 +34,7 @@ describe('sweep HTML report in a real browser (Debian chromium, headless)', () =
   it('draws the histograms and tables from the file alone, with no console errors, and leaves a screenshot', async () => {
     expect(report.failed).toBeGreaterThan(0);
     expect(report.failures.some((f) => f.shrunk)).toBe(true);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const requested: string[] = [];
-    const blocked: string[] = [];
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url === reportUrl || url.startsWith('data:')) return route.continue();
-      blocked.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('request', (request) => requested.push(request.url()));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-
-    await page.goto(reportUrl, { waitUntil: 'load' });
-
-    const box = async (selector: string) => (await page.locator(selector).first().boundingBox()) ?? { width: 0, height: 0 };
+    const { page, requested, blocked, errors, box, screenshot, close } = await openReport(browser, reportUrl);
     for (const metric of ['detection', 'switch', 'RTO', 'failback']) {
       for (const part of ['', ' rect.bar', ' line.marker', ' path.cumulative']) {
         const selector = `svg[data-metric="${metric}"]${part}`;
@@ -88,15 +57,11 @@ describe('sweep HTML report in a real browser (Debian chromium, headless)', () =
     await page.locator('#worst a.shrunk-link').first().click();
     expect(page.url()).toMatch(/#shrunk-seed-\d+$/);
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    const screenshot = join(SCREENSHOT_DIR, 'sweep-lb-failover.png');
-    await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: screenshot, fullPage: true });
-    expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+    expect(await screenshot('sweep-lb-failover.png')).toBeGreaterThan(10_000);
 
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
     expect(requested.every((url) => url === reportUrl || url.startsWith('data:'))).toBe(true);
-    await context.close();
+    await close();
   }, 120_000);
 });
