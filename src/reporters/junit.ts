@@ -9,7 +9,7 @@ import { formatClock, formatCount, formatMs, formatRatio, formatSeconds, reprodu
 import type { SweepReportContext } from './html/sweep-view.js';
 import { seedReplays, sweepCommand } from './sweep-commands.js';
 import type { Reporter, RunContext, RunStart } from './reporter.js';
-import { invariantsOf, type InvariantResult } from './result-extras.js';
+import type { InvariantResult } from '../measure/invariants.js';
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -71,7 +71,7 @@ export function renderJunit(result: RunResult, context: RunContext = {}): string
   const reproduce = reproduceCommand(context.file ?? result.scenario.file, result.seed, result.target);
   const cases = [
     ...result.expectations.map((e) => expectationCase(result, e, reproduce)),
-    ...invariantsOf(result).map((inv) => invariantCase(result, inv, reproduce)),
+    ...result.invariants.map((inv) => invariantCase(result, inv, reproduce)),
   ];
   const time = seconds(result.durationMs);
   const properties: Record<string, string> = {

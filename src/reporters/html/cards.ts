@@ -2,7 +2,6 @@ import { formatValue, type ExpectationResult } from '../../measure/expectations.
 import type { FaultMetrics } from '../../measure/metrics.js';
 import type { RunResult } from '../../run/result.js';
 import { formatCount, formatMs, formatRatio } from '../format.js';
-import { invariantsOf, rpoOf } from '../result-extras.js';
 
 export type Status = 'pass' | 'fail' | 'none';
 
@@ -54,11 +53,11 @@ export function cardsOf(result: RunResult): Card[] {
     limit: limitText(errors),
     status: statusOf(errors),
   });
-  const rpo = rpoOf(result);
-  if (rpo) {
+  // RPO when a database took part
+  if (result.events.some((e) => e.component === 'db') || find('rpo', 'lostWrites').length > 0) {
     const expectations = find('rpo', 'lostWrites');
-    const writes = rpo.lostWrites === null ? 'lost writes not measured' : `${formatCount(rpo.lostWrites)} acknowledged write${rpo.lostWrites === 1 ? '' : 's'} lost`;
-    cards.push({ name: 'RPO', value: formatMs(rpo.lagMs), sub: writes, limit: limitText(expectations), status: statusOf(expectations) });
+    const writes = `${formatCount(m.lostWrites)} acknowledged write${m.lostWrites === 1 ? '' : 's'} lost`;
+    cards.push({ name: 'RPO', value: formatMs(m.rpoMs), sub: writes, limit: limitText(expectations), status: statusOf(expectations) });
   }
   const splitBrain = find('splitBrain');
   if (splitBrain.length > 0 || m.splitBrainMs > 0) {
@@ -70,7 +69,7 @@ export function cardsOf(result: RunResult): Card[] {
     const name = String(e.name);
     cards.push({ name: name.charAt(0).toUpperCase() + name.slice(1), value: formatValue(e.unit, e.actual), sub: e.actual === null ? 'did not happen' : '', limit: `limit ${e.limit}`, status: e.pass ? 'pass' : 'fail' });
   }
-  const invariants = invariantsOf(result);
+  const invariants = result.invariants;
   if (invariants.length > 0) {
     const broken = invariants.filter((i) => !i.pass);
     cards.push({
