@@ -48,7 +48,8 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
   const { engine, events } = world;
   if (options.onEvent) events.subscribe(options.onEvent);
   const notifier = new LogNotifier(events);
-  const controller = new FailoverController(controllerConfigOf(scenario), {
+  const config = controllerConfigOf(scenario);
+  const controller = new FailoverController(config, {
     clock: world.clock,
     rng: world.rng.fork('controller'),
     probe: world.probePort,
@@ -95,7 +96,7 @@ export async function runSimDrill(scenario: Scenario, options: DrillOptions): Pr
   async function plannedMaintenance(op: OperationSpec, opId: string, groupId: string): Promise<void> {
     const failover = await controller.plannedFailover(groupId);
     if (!failover || failover.status !== 'completed') return;
-    const group = controllerConfigOf(scenario).groups.find((g) => g.id === groupId)!;
+    const group = config.groups.find((g) => g.id === groupId)!;
     const servers = group.members.primary.endpoints.flatMap((e) => serversBehind(scenario, e));
     const ids = servers.map((server) => `${opId}:${server}`);
     servers.forEach((server, i) => inject(ids[i]!, { action: 'service-stop', target: server }, { planned: true, operationId: opId }));

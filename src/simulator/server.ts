@@ -128,7 +128,11 @@ export class SimServer {
 
   /** Inbound packets of `protocol` to `port` from `from` (a host id, or undefined for clients) are dropped. */
   drops(protocol: 'tcp' | 'vrrp', port: number | undefined, from?: string): boolean {
-    if (this.#isolated > 0) return true;
+    return this.#isolated > 0 || this.#filtered(protocol, port, from);
+  }
+
+  /** An INPUT rule matches (isolation aside); without `from`, only rules that name no peer do. */
+  #filtered(protocol: 'tcp' | 'vrrp', port: number | undefined, from?: string): boolean {
     return this.#drops.some(
       (r) =>
         (r.peer === undefined || r.peer === from) &&
@@ -146,9 +150,7 @@ export class SimServer {
    * INPUT rules without a peer, but not network isolation or loss.
    */
   respondLocally(): Response {
-    if (!this.hostUp) return { kind: 'no-answer' };
-    if (this.#drops.some((r) => r.peer === undefined && (r.protocol === undefined || r.protocol === 'all' || r.protocol === 'tcp') && (r.port === undefined || r.port === APP_PORT)))
-      return { kind: 'no-answer' };
+    if (!this.hostUp || this.#filtered('tcp', APP_PORT)) return { kind: 'no-answer' };
     const app = this.#service('app');
     if (app.paused > 0) return { kind: 'no-answer' };
     if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
@@ -157,11 +159,7 @@ export class SimServer {
 
   /** A request to the app from a client (or a checker), loss aside: see {@link lossRatio}. */
   respond(): Response {
-    if (!this.hostUp || this.#isolated > 0 || this.#dropsApp()) return { kind: 'no-answer' };
-    const app = this.#service('app');
-    if (app.paused > 0) return { kind: 'no-answer' };
-    if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
-    return { kind: 'ok', latencyMs: this.baseLatencyMs + this.#extraLatencyMs };
+    return this.#isolated > 0 ? { kind: 'no-answer' } : this.respondLocally();
   }
 }
 

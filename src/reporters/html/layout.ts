@@ -3,6 +3,20 @@ export const CHART_WIDTH = 1000;
 export const PLOT_LEFT = 160;
 export const PLOT_RIGHT = 985;
 
+/** The frame every chart view shares: the SVG's size and where its plot area sits horizontally. */
+export interface ChartFrame {
+  width: number;
+  height: number;
+  plotLeft: number;
+  plotRight: number;
+}
+
+/** A chart with one plot area: also where it sits vertically. */
+export interface PlotFrame extends ChartFrame {
+  top: number;
+  bottom: number;
+}
+
 /** Rounds a coordinate for compact SVG. */
 export const px = (v: number): number => Math.round(v * 10) / 10;
 

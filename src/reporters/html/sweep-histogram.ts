@@ -2,7 +2,7 @@ import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { Distribution } from '../../sweep/stats.js';
 import { formatMs } from '../format.js';
-import { px } from './layout.js';
+import { px, type PlotFrame } from './layout.js';
 import { LABEL_CHAR_PX, placeLabels } from './timeline-chart.js';
 
 /** How each percentile is drawn. */
@@ -14,14 +14,8 @@ export const PERCENTILE_MARKS = [
 ] as const satisfies ReadonlyArray<{ key: keyof Distribution; label: string; colour: string }>;
 
 /** Geometry of one histogram, ready for the `sweep-histogram` partial. */
-export interface HistogramView {
+export interface HistogramView extends PlotFrame {
   name: string;
-  width: number;
-  height: number;
-  plotLeft: number;
-  plotRight: number;
-  top: number;
-  bottom: number;
   /** The y axis title is turned a quarter: its x is minus the middle of the plot's height. */
   yTitleX: number;
   bars: Array<{ x: number; y: number; width: number; height: number; title: string; label: string; labelX: number; labelY: number }>;

@@ -1,6 +1,6 @@
 import { scaleLinear, scaleOrdinal } from 'd3-scale';
 import { formatClock } from '../format.js';
-import { CHART_WIDTH, PLOT_LEFT, PLOT_RIGHT, axisTime, px, timeTicks } from './layout.js';
+import { CHART_WIDTH, PLOT_LEFT, PLOT_RIGHT, axisTime, px, timeTicks, type ChartFrame } from './layout.js';
 import { MARKER_KINDS, type FaultSpan, type Marker } from './markers.js';
 import type { Lane, Tone } from './swimlanes.js';
 
@@ -15,11 +15,7 @@ const AXIS_PX = 24;
 const CHAR_PX = 7;
 const LABEL_CHARS = 26;
 
-export interface SwimlaneView {
-  width: number;
-  height: number;
-  plotLeft: number;
-  plotRight: number;
+export interface SwimlaneView extends ChartFrame {
   sections: Array<{ title: string; y: number }>;
   lanes: Array<{ label: string; fullLabel: string; y: number; textY: number; spans: SpanView[] }>;
   windows: Array<{ x: number; width: number; cls: string }>;

@@ -1,15 +1,11 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { area, curveStepAfter, line } from 'd3-shape';
 import type { Timeline } from '../../run/result.js';
-import { CHART_WIDTH, PLOT_LEFT, PLOT_RIGHT, axisTime, px, timeTicks } from './layout.js';
+import { CHART_WIDTH, PLOT_LEFT, PLOT_RIGHT, axisTime, px, timeTicks, type ChartFrame } from './layout.js';
 import { MARKER_KINDS, type FaultSpan, type Marker } from './markers.js';
 
 /** Geometry of one timeline chart, ready for the `timeline-chart` partial. */
-export interface TimelineChartView {
-  width: number;
-  height: number;
-  plotLeft: number;
-  plotRight: number;
+export interface TimelineChartView extends ChartFrame {
   title: string;
   rate: { top: number; bottom: number; okPath: string; errPath: string; ticks: Tick[] };
   latency: { top: number; bottom: number; p50Path: string; p99Path: string; ticks: Tick[] };

@@ -3,7 +3,7 @@ import { line } from 'd3-shape';
 import type { HistoryMetrics } from '../../history/history.js';
 import { TREND_METRICS } from '../../history/trend.js';
 import { formatMs } from '../format.js';
-import { px } from './layout.js';
+import { px, type PlotFrame } from './layout.js';
 
 /** One run on the trend chart. */
 export interface TrendPoint {
@@ -17,13 +17,7 @@ export interface TrendPoint {
 
 export const TREND_COLOURS: Record<(typeof TREND_METRICS)[number]['name'], string> = { rto: '#c62828', detection: '#ef6c00', switch: '#1565c0' };
 
-export interface TrendChartView {
-  width: number;
-  height: number;
-  plotLeft: number;
-  plotRight: number;
-  top: number;
-  bottom: number;
+export interface TrendChartView extends PlotFrame {
   series: Array<{ name: string; colour: string; path: string; dots: Array<{ x: number; y: number; r: number; title: string }> }>;
   yTicks: Array<{ y: number; label: string }>;
   xTicks: Array<{ x: number; label: string }>;
