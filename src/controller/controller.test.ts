@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLog } from '../measure/events.js';
 import { VirtualClock } from '../simulator/clock.js';
 import { Engine } from '../simulator/engine.js';
-import { SeededRng } from '../simulator/rng.js';
+import { SeededRng } from '../random/seeded-rng.js';
 import { FailoverController, type ControllerConfig } from './controller.js';
 import type { DnsPort, FailoverMember, Notification } from './ports.js';
 

@@ -1,6 +1,6 @@
 import type { EventLog } from '../measure/events.js';
 import type { Engine } from './engine.js';
-import type { SeededRng } from './rng.js';
+import type { SeededRng } from '../random/seeded-rng.js';
 
 /** What every model of the simulated world shares. */
 export interface SimContext {

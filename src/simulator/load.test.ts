@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SampleRecorder } from '../measure/samples.js';
 import { ClientLoad, type ClientLoadSpec, type LoadPaths } from './load.js';
-import { SeededRng } from './rng.js';
+import { SeededRng } from '../random/seeded-rng.js';
 import type { Response } from './server.js';
 
 const RESOLUTION_MS = 1_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
-import { SeededRng } from './rng.js';
+import { SeededRng } from '../random/seeded-rng.js';
 import { Route53HealthCheck, type Route53HealthCheckSpec } from './route53.js';
 
 const INTERVAL = 10_000;

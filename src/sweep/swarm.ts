@@ -4,7 +4,7 @@ import { DURATION_PATTERN, parseDurationMs } from '../scenario/duration.js';
 import { scenarioJsonSchema } from '../scenario/json-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { SwarmSpec } from '../scenario/swarm-schema.js';
-import { SeededRng } from '../simulator/rng.js';
+import { SeededRng } from '../random/seeded-rng.js';
 import { durationYaml, issueAt, validateDocument, type ScenarioDocument, type ScenarioSource } from './scenario-doc.js';
 
 type PathKey = string | number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from './rng.js';
+import { SeededRng } from './seeded-rng.js';
 
 const draws = (rng: SeededRng, n: number) => Array.from({ length: n }, () => rng.next());
 
