@@ -10,7 +10,9 @@ export interface HealthThresholds {
 /**
  * Consecutive-result counting for one endpoint: `unknown` until a threshold is first met,
  * `unhealthy` after `unhealthyThreshold` failures in a row, `healthy` after `healthyThreshold`
- * successes in a row. A failure streak shorter than the threshold on a healthy endpoint is `degraded`.
+ * successes in a row. A failure streak shorter than the threshold on a healthy endpoint is `degraded`,
+ * and a degraded endpoint, like an unhealthy one, is `healthy` again only after `healthyThreshold`
+ * successes in a row (hysteresis: a lossy endpoint stays degraded instead of flapping).
  */
 export class HealthTracker {
   #health: ResourceHealth = 'unknown';
@@ -45,10 +47,7 @@ export class HealthTracker {
 
   #next(ok: boolean): ResourceHealth {
     const { healthyThreshold, unhealthyThreshold } = this.thresholds;
-    if (ok) {
-      if (this.#successes >= healthyThreshold) return 'healthy';
-      return this.#health === 'degraded' ? 'healthy' : this.#health;
-    }
+    if (ok) return this.#successes >= healthyThreshold ? 'healthy' : this.#health;
     if (this.#failures >= unhealthyThreshold) return 'unhealthy';
     return this.#health === 'healthy' || this.#health === 'degraded' ? 'degraded' : this.#health;
   }
