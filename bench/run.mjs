@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { runSimDrill } from '../dist/run/drill.js';
+import { runDrill } from '../dist/run/runner.js';
+import { simTarget } from '../dist/targets/sim/target.js';
 import { parseScenario } from '../dist/scenario/load.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -42,7 +43,7 @@ function hourLongScenario() {
 
 async function engineRun(scenario, seed) {
   const start = performance.now();
-  const record = await runSimDrill(scenario, { seed });
+  const record = await runDrill(simTarget, scenario, { seed });
   const wallMs = performance.now() - start;
   const requests = record.samples.ok.reduce((a, b) => a + b, 0) + record.samples.err.reduce((a, b) => a + b, 0);
   return { wallMs, simulatedMs: record.durationMs, requests, engineEvents: record.engineEvents };

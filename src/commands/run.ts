@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ExitCode, UsageError } from '../errors.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { EnvironmentError, ExitCode } from '../errors.js';
 import { headCommit, lastCommitOf } from '../history/git.js';
 import { appendHistory, DEFAULT_HISTORY_FILE, historyEntryOf, readHistory, sameScenario } from '../history/history.js';
 import type { RunContext } from '../reporters/reporter.js';
 import { DEFAULT_REPORTERS, ReportersMap, createReporters } from '../reporters/registry.js';
-import { runSimDrill } from '../run/drill.js';
-import { runHostDrill } from '../targets/host/drill.js';
+import { assertRunnable } from '../run/capability-check.js';
+import { runDrill } from '../run/runner.js';
+import type { Target } from '../run/target.js';
+import { targetNames, targetOf } from '../targets/registry.js';
+import { onInterrupt } from './interrupt.js';
 import { buildResult } from '../run/result.js';
 import { version } from '../run/version.js';
 import { loadScenarioFile } from '../scenario/load.js';
@@ -46,23 +49,43 @@ function runId(seed: number): string {
   return `${stamp}-s${seed}`;
 }
 
+/** Throws {@link EnvironmentError} (exit 3) naming exactly what the machine lacks for `target`. */
+async function assertEnvironment(target: Target, loaded: Awaited<ReturnType<typeof loadScenarioFile>>): Promise<void> {
+  const missing = await target.preflight(loaded.scenario);
+  if (missing.length === 0) return;
+  const lines = missing.map((m) => `  ${m.name}: needed for ${m.why} (${m.install})`);
+  throw new EnvironmentError(`the ${target.name} target cannot run ${loaded.file} here; missing:\n${lines.join('\n')}`, missing.map((m) => m.name));
+}
+
 async function run(file: string, options: RunOptions): Promise<number> {
-  if (options.target === 'aws')
-    throw new UsageError(`target '${options.target}' is not available yet; this version runs --target sim or host (see the README's capability matrix)`);
+  const target = targetOf(options.target);
   const reporters = createReporters(options.reporter);
   const loaded = await loadScenarioFile(file);
+  assertRunnable(target.capabilities, target.name, loaded);
+  await assertEnvironment(target, loaded);
   const seed = options.seed ?? loaded.scenario.seed;
   const outDir = options.out ?? join('reports', loaded.scenario.name, runId(seed));
   const startedAt = new Date().toISOString();
   const started = performance.now();
   for (const r of reporters) r.onRunStart?.({ file, scenario: loaded.scenario.name, seed, target: options.target, outDir, startedAt });
-  const drill = options.target === 'host' ? runHostDrill : runSimDrill;
-  const record = await drill(loaded.scenario, {
-    seed,
-    file,
-    onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
-    onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
-  });
+  const interrupt = onInterrupt();
+  let record;
+  try {
+    record = await runDrill(target, loaded.scenario, {
+      seed,
+      file,
+      signal: interrupt.signal,
+      onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
+      onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
+    });
+  } finally {
+    interrupt.release();
+  }
+  if (record.aborted) {
+    process.stderr.write(`\nfaildrill: run interrupted by ${record.aborted}; every fault undone, nothing reported\n`);
+    interrupt.reraise();
+    return record.aborted === 'SIGTERM' ? 143 : 130;
+  }
   const result = buildResult(loaded, record);
   const wallMs = Math.round(performance.now() - started);
   const [scenarioCommit, commit, history] = await Promise.all([
@@ -99,7 +122,7 @@ export function registerRun(cli: Command, setExit: (code: number) => void): void
       collectReporters,
       DEFAULT_REPORTERS,
     )
-    .addOption(new Option('--target <target>', 'where to run').choices(['sim', 'host', 'aws']).default('sim'))
+    .option('--target <target>', `where to run: ${targetNames().join(', ')}`, 'sim')
     .option('--history <file>', 'append one line per run to this history file (trends)', DEFAULT_HISTORY_FILE)
     .option('--no-history', 'do not read or append the history')
     .addHelpText('after', EXIT_CODES_HELP)

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { formatValue } from '../measure/expectations.js';
 import type { RunEvent } from '../measure/events.js';
 import type { FaultMetrics } from '../measure/metrics.js';
-import type { Progress } from '../run/drill.js';
+import type { Progress } from '../run/progress.js';
 import type { RunResult } from '../run/result.js';
 import { formatDurationMs } from '../scenario/duration.js';
 import type { Reporter, RunStart } from './reporter.js';

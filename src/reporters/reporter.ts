@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../history/history.js';
 import type { RunEvent } from '../measure/events.js';
-import type { Progress } from '../run/drill.js';
+import type { Progress } from '../run/progress.js';
 import type { RunResult } from '../run/result.js';
 
 /** What a reporter knows when a run starts. */

@@ -6,7 +6,7 @@ import { measure, type RunMetrics } from '../measure/metrics.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { serversBehind } from './controller-config.js';
-import type { DrillRecord } from './drill.js';
+import type { DrillRecord } from './runner.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import { version } from './version.js';
 

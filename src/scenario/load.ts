@@ -14,6 +14,8 @@ export interface LoadedScenario {
   normalizedYaml: string;
   /** sha256 of the normalized document, first 16 hex digits: identifies the scenario in history. */
   hash: string;
+  /** Where the field at `path` (or its nearest existing parent) is written: for messages about valid but unrunnable input. */
+  positionOf(path: readonly PathKey[]): { line: number; col: number };
 }
 
 /** Reads, parses and validates a scenario file; throws {@link ScenarioError} naming file:line:col and field. */
@@ -50,7 +52,8 @@ export function parseScenario(text: string, file: string): LoadedScenario {
   }
   const normalizedYaml = stringify(data, { sortMapEntries: false });
   const hash = createHash('sha256').update(stringify(data, { sortMapEntries: true })).digest('hex').slice(0, 16);
-  return { file, scenario: result.data, normalizedYaml, hash };
+  const positionOf = (path: readonly PathKey[]) => position(deepestNode(doc, [...path]), lineCounter);
+  return { file, scenario: result.data, normalizedYaml, hash, positionOf };
 }
 
 function firstLine(message: string): string {

@@ -55,10 +55,14 @@ export class Engine {
     return this.at(this.#nowMs + delayMs, run, sync);
   }
 
-  /** Processes every event before `endMs`, then sets the clock to `endMs`. */
-  async runUntil(endMs: number, onEvent?: () => void): Promise<void> {
+  /**
+   * Processes every event before `endMs`, then sets the clock to `endMs`. `stopped`, checked between
+   * events, ends the run early (an interrupted drill); the clock then stays where it was.
+   */
+  async runUntil(endMs: number, onEvent?: () => void, stopped?: () => boolean): Promise<void> {
     await drainMicrotasks();
     for (;;) {
+      if (stopped?.()) return;
       const next = this.#queue.peek();
       if (!next || next.atMs >= endMs) break;
       this.#queue.pop();

@@ -120,9 +120,9 @@ export class SimWorld {
     });
   }
 
-  /** Runs the world until `endMs`, then counts the load up to it. */
-  async runUntil(endMs: number, onEvent?: () => void): Promise<void> {
-    await this.engine.runUntil(endMs, onEvent);
+  /** Runs the world until `endMs` (or until `stopped`), then counts the load up to where it got. */
+  async runUntil(endMs: number, onEvent?: () => void, stopped?: () => boolean): Promise<void> {
+    await this.engine.runUntil(endMs, onEvent, stopped);
     for (const load of this.#loads) load.flush(this.engine.nowMs);
   }
 

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { fromWire, type Job, type Reply, type WorkerInit } from './protocol.js';
 import { SeedRunner, type SeedRow, type ShrinkOutcome } from './runner.js';
 import { sourceOf } from './scenario-doc.js';
+import { targetOf } from '../targets/registry.js';
 
 type JobSpec = { kind: 'run'; seed: number } | { kind: 'shrink'; seed: number; maxAttempts: number };
 
@@ -22,7 +23,7 @@ export class InlineExecutor implements SeedExecutor {
   readonly #runner: SeedRunner;
 
   constructor(init: WorkerInit) {
-    this.#runner = new SeedRunner(sourceOf(init.text, init.file), init.swarm);
+    this.#runner = new SeedRunner(sourceOf(init.text, init.file), init.swarm, targetOf(init.target));
   }
 
   run(seed: number): Promise<SeedRow> {

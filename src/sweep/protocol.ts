@@ -6,6 +6,8 @@ export interface WorkerInit {
   file: string;
   text: string;
   swarm: boolean;
+  /** The registered target that runs the seeds (a deterministic one). */
+  target: string;
 }
 
 /** A job for a worker. */

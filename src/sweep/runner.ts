@@ -1,5 +1,6 @@
 import { ScenarioError } from '../errors.js';
-import { runSimDrill } from '../run/drill.js';
+import { runDrill } from '../run/runner.js';
+import type { Target } from '../run/target.js';
 import { buildResult, type RunResult } from '../run/result.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { applySchedule, scheduleOf } from './schedule-doc.js';
@@ -80,11 +81,12 @@ function rowOf(result: RunResult, drawn: DrawnValues | undefined): SeedRow {
   };
 }
 
-/** Runs seeds of one scenario on the simulator, in whatever thread holds it; parses the scenario once. */
+/** Runs seeds of one scenario on a deterministic target, in whatever thread holds it; parses the scenario once. */
 export class SeedRunner {
   constructor(
     readonly source: ScenarioSource,
     readonly swarm: boolean,
+    readonly target: Target,
   ) {}
 
   #scenarioFor(seed: number): SeedScenario {
@@ -94,7 +96,7 @@ export class SeedRunner {
   }
 
   async #result(loaded: LoadedScenario, seed: number): Promise<RunResult> {
-    return buildResult(loaded, await runSimDrill(loaded.scenario, { seed }));
+    return buildResult(loaded, await runDrill(this.target, loaded.scenario, { seed }));
   }
 
   /** Runs one seed and keeps only its figures. */

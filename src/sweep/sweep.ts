@@ -30,6 +30,8 @@ export interface SweepOptions {
   seeds: readonly number[];
   shard?: Shard;
   swarm: boolean;
+  /** The registered target to sweep on (default sim); it must be deterministic. */
+  target?: string;
   /** Worker threads; 0 runs in the calling thread. */
   workers: number;
   outDir: string;
@@ -92,7 +94,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   if (seeds.length === 0)
     throw new UsageError(`--shard ${options.shard?.index}/${options.shard?.count} selects none of the ${options.seeds.length} seeds`);
 
-  const executor = executorFor({ file: source.file, text: source.text, swarm: options.swarm }, Math.min(options.workers, seeds.length));
+  const executor = executorFor({ file: source.file, text: source.text, swarm: options.swarm, target: options.target ?? 'sim' }, Math.min(options.workers, seeds.length));
   let rows: SeedRow[];
   const shrunk = new Map<number, ShrinkOutcome>();
   try {

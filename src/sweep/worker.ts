@@ -3,10 +3,11 @@ import type { Job, Reply, WorkerInit } from './protocol.js';
 import { toWire } from './protocol.js';
 import { SeedRunner } from './runner.js';
 import { sourceOf } from './scenario-doc.js';
+import { targetOf } from '../targets/registry.js';
 
 /** Worker thread entry: loads the scenario once, then answers run and shrink jobs one by one. */
 const init = workerData as WorkerInit;
-const runner = new SeedRunner(sourceOf(init.text, init.file), init.swarm);
+const runner = new SeedRunner(sourceOf(init.text, init.file), init.swarm, targetOf(init.target));
 const port = parentPort!;
 
 port.on('message', (job: Job) => {

@@ -1,0 +1,49 @@
+import { ScenarioError, type ScenarioIssue } from '../errors.js';
+import { formatPath, type LoadedScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import { faultAbility, LAYER_KEYS, type Ability, type CapabilityProblem, type LayerKey, type TargetCapabilities } from './capabilities.js';
+
+/** How a layer is named in messages and the matrix. */
+export const LAYER_TITLES: Record<LayerKey, string> = {
+  dns: 'DNS failover records + health checks (Route 53)',
+  loadBalancer: 'load balancer target groups (ALB/NLB; nginx upstream)',
+  vip: 'keepalived / VRRP virtual IP',
+  database: 'database primary/standby (RDS Multi-AZ, replica promotion; PostgreSQL)',
+  autoscaling: 'autoscaling group replacement',
+};
+
+function lacking(what: string, ability: Ability, targetName: string): string {
+  const where = `the ${targetName} target`;
+  return ability.support === 'planned' ? `${what} is not available on ${where} yet (planned: ${ability.how})` : `${what} is not available on ${where}`;
+}
+
+/** Everything `scenario` needs that the target cannot do: layers, faults, operations, and the target's own limits. */
+export function capabilityProblems(capabilities: TargetCapabilities, targetName: string, scenario: Scenario): CapabilityProblem[] {
+  const problems: CapabilityProblem[] = [];
+  for (const layer of LAYER_KEYS) {
+    const ability = capabilities.layers[layer];
+    if (scenario.setup[layer] !== undefined && ability.support !== 'yes')
+      problems.push({ path: ['setup', layer], message: lacking(`layer setup.${layer} (${LAYER_TITLES[layer]})`, ability, targetName) });
+  }
+  scenario.faults.forEach((fault, i) => {
+    const ability = faultAbility(capabilities, fault.action);
+    if (ability.support === 'yes') return;
+    const supported = Object.entries(capabilities.faults).filter(([, a]) => a.support === 'yes').map(([action]) => action);
+    problems.push({
+      path: ['faults', i, 'action'],
+      message: `${lacking(`fault '${fault.action}'`, ability, targetName)}; it applies ${supported.join(', ') || 'no faults'}`,
+    });
+  });
+  if (capabilities.operations.support !== 'yes')
+    scenario.operations.forEach((op, i) => problems.push({ path: ['operations', i, 'action'], message: lacking(`operation '${op.action}'`, capabilities.operations, targetName) }));
+  problems.push(...(capabilities.limits?.(scenario) ?? []));
+  return problems;
+}
+
+/** Throws a {@link ScenarioError} (exit 2) naming file:line:col, the field and the target for each problem. */
+export function assertRunnable(capabilities: TargetCapabilities, targetName: string, loaded: LoadedScenario): void {
+  const problems = capabilityProblems(capabilities, targetName, loaded.scenario);
+  if (problems.length === 0) return;
+  const issues: ScenarioIssue[] = problems.map((p) => ({ file: loaded.file, ...loaded.positionOf(p.path), path: formatPath(p.path), message: p.message }));
+  throw new ScenarioError(issues);
+}

@@ -1,0 +1,99 @@
+import { FailoverController, type FailoverEvent } from '../controller/controller.js';
+import type { EventDetail, RunEvent } from '../measure/events.js';
+import type { InvariantResult } from '../measure/invariants.js';
+import type { SampleSeries } from '../measure/samples.js';
+import type { Scenario } from '../scenario/schema.js';
+import { controllerConfigOf } from './controller-config.js';
+import { FaultBook } from './fault-book.js';
+import { LogNotifier } from './log-notifier.js';
+import { scheduleOperations } from './operations.js';
+import { scheduleProgress, type Progress } from './progress.js';
+import type { Target, TargetName } from './target.js';
+
+export type { Progress } from './progress.js';
+
+export interface DrillOptions {
+  seed: number;
+  /** The scenario file, for messages. */
+  file?: string;
+  /** Aborts the drill (SIGINT/SIGTERM): setup stops, faults are undone, the run ends at once. */
+  signal?: AbortSignal;
+  /** Every event as it is appended. */
+  onEvent?: (event: RunEvent) => void;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** What a drill leaves behind for measurement: the event log, client samples and the controller's failovers. */
+export interface DrillRecord {
+  target: TargetName;
+  seed: number;
+  durationMs: number;
+  events: RunEvent[];
+  samples: SampleSeries;
+  failovers: readonly FailoverEvent[];
+  /** Invariants checked after every event (the simulator), or over the run (real targets). */
+  invariants: InvariantResult[];
+  /** Engine events processed (simulator work, for benchmarks). */
+  engineEvents: number;
+  /** Set when a signal ended the run early. */
+  aborted?: string;
+  /** Target-specific facts (a host run's namespaces and teardown). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The one drill runner, for every target: opens a session, builds the controller over the session's
+ * ports, schedules the faults, operations and progress ticks, runs until the scenario's end (or a
+ * signal), undoes every fault still active and collects the record. The session is disposed on every
+ * exit, so a failing drill leaves nothing behind either.
+ */
+export async function runDrill(target: Target, scenario: Scenario, options: DrillOptions): Promise<DrillRecord> {
+  const signal = options.signal ?? new AbortController().signal;
+  await using session = await target.open(scenario, { seed: options.seed, ...(options.file ? { file: options.file } : {}), signal });
+  const { events } = session;
+  if (options.onEvent) events.subscribe(options.onEvent);
+  const config = controllerConfigOf(scenario);
+  const controller = new FailoverController(config, {
+    ...session.ports,
+    clock: session.clock,
+    rng: session.rng.fork('controller'),
+    events,
+    notifier: new LogNotifier(events),
+  });
+  session.attach(controller);
+
+  const faults = new FaultBook(session);
+  const startDetail: EventDetail = { scenario: scenario.name, seed: options.seed, target: target.name, durationMs: scenario.durationMs };
+  await session.start(startDetail);
+  for (const fault of scenario.faults) {
+    session.schedule(fault.atMs, () => faults.inject(fault));
+    if (fault.durationMs !== undefined) session.schedule(fault.atMs + fault.durationMs, () => faults.remove(fault.id));
+  }
+  scheduleOperations(scenario, config, session, controller, faults);
+  // ticks run even without a listener: they count the load as they go, so results do not depend on who watches
+  scheduleProgress(scenario, session, faults, (progress) => options.onProgress?.(progress));
+
+  controller.start();
+  await session.runUntil(scenario.durationMs, signal);
+  controller.stop();
+  await faults.removeAll();
+  const aborted = signal.aborted ? abortReason(signal) : undefined;
+  const record = await session.finish(aborted);
+  return {
+    target: target.name,
+    seed: options.seed,
+    durationMs: scenario.durationMs,
+    events: events.events,
+    samples: record.samples,
+    failovers: controller.failovers,
+    invariants: record.invariants,
+    engineEvents: record.engineEvents,
+    ...(aborted ? { aborted } : {}),
+    ...(record.extra ? { extra: record.extra } : {}),
+  };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'aborted';
+}
