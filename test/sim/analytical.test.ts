@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
+import type { FaultMetrics } from '../../src/measure/metrics.js';
 import { simulate, simulateFile } from '../helpers/sim.js';
 import { repoRoot } from '../helpers/cli.js';
+import { defaults } from '../../src/scenario/defaults.js';
 
 const dnsScenario = (opts: { honourTtl?: number; controllerInterval?: string; mode?: string } = {}) => `
 name: dns-analytic
@@ -23,6 +25,9 @@ faults:
 expect: { rto: "< 10m" }
 `;
 
+/** FaultMetrics as design.md §4 revises them (the measurement rewrite adds these fields). */
+type Revised = FaultMetrics & { firstNoticedBy?: string | null; firstNoticedMs?: number | null };
+
 const first = (events: RunEvent[], pred: (e: RunEvent) => boolean) => events.find(pred);
 
 describe('analytical cases', () => {
@@ -40,13 +45,24 @@ describe('analytical cases', () => {
     expect(new Set(delays).size).toBeGreaterThan(1);
   });
 
-  it('our controller (interval 5 s, threshold 3) detects within (10 s, 15 s] and the run reports it as detection', async () => {
+  it('detection is the verdict that moved traffic: Route 53 in platform mode (our controller, which noticed first, is reported beside it), our controller in controller mode', async () => {
+    // design.md §4: t_detect is the verdict of the component whose decision switched; the first to notice is firstNoticedBy/firstNoticedMs
     for (const seed of [1, 2, 3]) {
-      const { result } = await simulate(dnsScenario(), seed);
-      const fault = result.metrics.perFault[0]!;
-      expect(fault.detectedBy).toBe('controller');
-      expect(fault.detectionMs!).toBeGreaterThan(10_000);
-      expect(fault.detectionMs!).toBeLessThanOrEqual(15_000);
+      const platform = await simulate(dnsScenario(), seed);
+      const route53 = first(platform.record.events, (e) => e.component === 'route53' && e.detail.health === 'unhealthy')!;
+      const byRoute53 = platform.result.metrics.perFault[0]! as Revised;
+      expect(byRoute53.detectedBy, `seed ${seed}`).toBe('route53');
+      expect(byRoute53.detectedAtMs, `seed ${seed}`).toBe(route53.atMs);
+      // our controller: interval 5 s × unhealthyThreshold 3 against a refused port: (10 s, 15 s]
+      expect(byRoute53.firstNoticedBy, `seed ${seed}`).toBe('controller');
+      expect(byRoute53.firstNoticedMs!, `seed ${seed}`).toBeGreaterThan(10_000);
+      expect(byRoute53.firstNoticedMs!, `seed ${seed}`).toBeLessThanOrEqual(15_000);
+      expect(byRoute53.firstNoticedMs!, `seed ${seed}`).toBeLessThan(byRoute53.detectionMs!);
+
+      const byController = (await simulate(dnsScenario({ mode: 'controller' }), seed)).result.metrics.perFault[0]!;
+      expect(byController.detectedBy, `seed ${seed}`).toBe('controller');
+      expect(byController.detectionMs!, `seed ${seed}`).toBeGreaterThan(10_000);
+      expect(byController.detectionMs!, `seed ${seed}`).toBeLessThanOrEqual(15_000);
     }
   });
 
@@ -111,13 +127,16 @@ setup:
 load: { rate: 100, clients: 20 }
 faults:
 ${faults}
-expect: { errors: ">= 0" }
+# a refused check fails at once: unhealthyThreshold 2 × interval 10 s bounds detection
+expect: { detection: "<= 20s" }
 `;
     const one = await simulate(scenario('  - { id: f1, at: 60s, action: service-stop, target: t1 }'));
     const f1 = one.result.metrics.perFault[0]!;
     expect(f1.detectedBy).toBe('lb');
+    // the first failing check comes within one interval of the stop, the second one interval later: (10 s, 20 s]
     expect(f1.detectionMs!).toBeGreaterThan(10_000);
     expect(f1.detectionMs!).toBeLessThanOrEqual(20_000);
+    expect(one.result.expectations.map((e) => [e.name, e.pass])).toEqual([['detection', true]]);
     expect(f1.switchedAtMs).toBe(f1.detectedAtMs);
     // half the requests fail until the group routes around t1, none after
     expect(f1.errorCount).toBeGreaterThan(0.4 * 100 * (f1.detectionMs! / 1000));
@@ -136,10 +155,16 @@ expect: { errors: ">= 0" }
     ]);
     expect(both.result.metrics.rtoMs).toBeNull();
     expect(both.result.metrics.errorCount).toBeGreaterThan(0.99 * 100 * 180);
+    // both stops are still detected within the bound; the run fails on nothing else (no other expectation stated)
+    expect(both.result.expectations.map((e) => [e.name, e.pass])).toEqual([['detection', true]]);
   });
 
-  it('a slow server beyond the health check timeout is detected; below it, it is not', async () => {
-    const scenario = (latency: string) => `
+  it('a slow server beyond the health check timeout is detected; below it, it is not; clients with a longer timeout never fail', async () => {
+    // controller: interval 5 s, timeout 2 s, unhealthyThreshold 3 (default); clients time out after 5 s (default)
+    const intervalMs = 5_000;
+    const timeoutMs = 2_000;
+    const threshold = defaults.controller.unhealthyThreshold;
+    const scenario = (latency: string, expectations: string) => `
 name: slow
 duration: 3m
 setup:
@@ -148,12 +173,25 @@ setup:
 controller: { healthCheck: { interval: 5s, timeout: 2s } }
 load: { rate: 20, clients: 10 }
 faults: [{ id: slow, at: 30s, action: latency, latency: ${latency}, target: a }]
-expect: { errors: ">= 0" }
+expect: ${expectations}
 `;
-    const slow = await simulate(scenario('3s'));
-    expect(slow.result.metrics.perFault[0]!.detectedBy).toBe('controller');
-    const fast = await simulate(scenario('500ms'));
+    expect(defaults.load.timeoutMs).toBeGreaterThan(3_000);
+    // a check slower than its timeout fails when the timeout runs out; `threshold` of them in a row, one per interval
+    const boundMs = threshold * intervalMs + timeoutMs;
+    const detections: number[] = [];
+    for (const seed of [1, 2, 3, 4]) {
+      const slow = await simulate(scenario('3s', `{ errors: "0", detection: "<= ${boundMs}ms" }`), seed);
+      const fault = slow.result.metrics.perFault[0]!;
+      expect(fault.detectedBy, `seed ${seed}`).toBe('controller');
+      expect(fault.detectionMs!, `seed ${seed}`).toBeGreaterThanOrEqual((threshold - 1) * intervalMs + timeoutMs);
+      expect(slow.result.verdict, `seed ${seed}`).toBe('pass');
+      detections.push(fault.detectionMs!);
+    }
+    expect(new Set(detections).size).toBeGreaterThan(1);
+    // 500 ms is within both timeouts: nobody declares anything, nobody fails
+    const fast = await simulate(scenario('500ms', '{ errors: "0" }'));
     expect(fast.result.metrics.perFault[0]!.detectedAtMs).toBeNull();
     expect(fast.result.metrics.errorCount).toBe(0);
+    expect(fast.result.verdict).toBe('pass');
   });
 });
