@@ -1,48 +1,47 @@
 import type { Command } from 'commander';
-import { EnvironmentError, ExitCode } from '../errors.js';
-import { findProgram } from '../targets/host/preflight.js';
-import { stateRoot } from '../targets/host/journal.js';
-import { cleanupHost, type TeardownReport } from '../targets/host/teardown.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { CleanupReport, Target } from '../run/target.js';
+import { TargetsMap, targetOf } from '../targets/registry.js';
 
 interface CleanupOptions {
+  target?: string;
   force?: boolean;
   json?: boolean;
 }
 
-function print(report: TeardownReport): void {
-  const sections: Array<[string, string[]]> = [
-    ['iptables rules', report.rules],
-    ['processes', report.processes],
-    ['network namespaces', report.namespaces],
-    ['files', report.files],
-  ];
-  const total = sections.reduce((n, [, items]) => n + items.length, 0);
-  if (total === 0) process.stdout.write('cleanup: nothing left behind by faildrill host runs\n');
-  for (const [title, items] of sections) {
+function print(name: string, report: CleanupReport): void {
+  const total = report.removed.reduce((n, r) => n + r.items.length, 0);
+  if (total === 0) process.stdout.write(`cleanup (${name}): nothing left behind by faildrill runs\n`);
+  for (const { kind, items } of report.removed) {
     if (items.length === 0) continue;
-    process.stdout.write(`removed ${items.length} ${title}:\n`);
+    process.stdout.write(`${name}: removed ${items.length} ${kind}:\n`);
     for (const item of items) process.stdout.write(`  ${item}\n`);
   }
-  for (const skipped of report.skipped ?? []) process.stdout.write(`left alone (still running; --force to remove): ${skipped}\n`);
-  for (const error of report.errors) process.stderr.write(`cleanup: ${error}\n`);
+  for (const skipped of report.skipped) process.stdout.write(`${name}: left alone (still running; --force to remove): ${skipped}\n`);
+  for (const error of report.errors) process.stderr.write(`cleanup (${name}): ${error}\n`);
+}
+
+/** The targets to clean: the one named, or every registered target that can leave something behind. */
+function targetsToClean(name: string | undefined): Array<Target & Required<Pick<Target, 'cleanup'>>> {
+  const chosen = name === undefined ? Object.values(TargetsMap).filter((t) => t.cleanup) : [targetOf(name)];
+  for (const t of chosen) if (!t.cleanup) throw new UsageError(`target '${t.name}' leaves nothing behind: there is nothing to clean up`);
+  return chosen as Array<Target & Required<Pick<Target, 'cleanup'>>>;
 }
 
 async function cleanup(options: CleanupOptions): Promise<number> {
-  const missing = [...(process.getuid?.() === 0 ? [] : ['root']), ...(findProgram('ip') ? [] : ['ip (iproute2)'])];
-  if (missing.length > 0) throw new EnvironmentError(`cleanup needs ${missing.join(' and ')}`, missing);
-  const report = await cleanupHost({ force: options.force ?? false });
-  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else print(report);
-  return report.errors.length > 0 ? ExitCode.environment : ExitCode.pass;
+  const reports: Record<string, CleanupReport> = {};
+  for (const target of targetsToClean(options.target)) reports[target.name] = await target.cleanup({ force: options.force ?? false });
+  if (options.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  else for (const [name, report] of Object.entries(reports)) print(name, report);
+  return Object.values(reports).some((r) => r.errors.length > 0) ? ExitCode.environment : ExitCode.pass;
 }
 
-/** `faildrill cleanup`: undoes whatever a killed host run left behind. */
+/** `faildrill cleanup`: undoes whatever killed runs left behind, on every target that journals its faults. */
 export function registerCleanup(cli: Command, setExit: (code: number) => void): void {
   cli
     .command('cleanup')
-    .description(
-      `undo what killed host runs left: iptables rules of unfinished faults, processes, fd-* network namespaces, files under ${stateRoot()}`,
-    )
+    .description('undo what killed runs left behind (fault rules, processes, namespaces, files), found through their journals')
+    .option('--target <target>', 'only this target (default: every target that can leave something behind)')
     .option('--force', 'also remove runs whose process is still alive')
     .option('--json', 'print what was removed as JSON')
     .action(async (options: CleanupOptions) => setExit(await cleanup(options)));

@@ -1,25 +1,34 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { faultCatalogue, type TargetName } from '../faults/catalogue.js';
+import { faultCatalogue } from '../faults/catalogue.js';
+import { faultAbility } from '../run/capabilities.js';
+import { matrixColumns } from '../targets/registry.js';
 
-const TARGETS: TargetName[] = ['sim', 'host', 'aws'];
+const MARK = { yes: 'yes', planned: 'soon', no: '-' } as const;
 
 function faults(options: { json?: boolean }): number {
+  const columns = matrixColumns();
   if (options.json) {
-    process.stdout.write(JSON.stringify(faultCatalogue, null, 2) + '\n');
+    const rows = faultCatalogue.map((kind) => ({
+      ...kind,
+      targets: Object.fromEntries(columns.map((c) => [c.title, faultAbility(c.capabilities, kind.action)])),
+    }));
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return ExitCode.pass;
   }
   const width = Math.max(...faultCatalogue.map((k) => k.action.length));
-  process.stdout.write(`${'action'.padEnd(width)}  ${TARGETS.map((t) => t.padEnd(4)).join(' ')}  what it does\n`);
+  const widths = columns.map((c) => Math.max(c.title.length, 4));
+  process.stdout.write(`${'action'.padEnd(width)}  ${columns.map((c, i) => c.title.padEnd(widths[i]!)).join('  ')}  what it does\n`);
   for (const kind of faultCatalogue) {
-    const marks = TARGETS.map((t) => (kind.targets[t] ? 'yes ' : ' -  ')).join(' ');
+    const marks = columns.map((c, i) => MARK[faultAbility(c.capabilities, kind.action).support].padEnd(widths[i]!)).join('  ');
     const params = [...kind.required, ...kind.optional.map((p) => `[${p}]`)].join(' ');
     process.stdout.write(`${kind.action.padEnd(width)}  ${marks}  ${kind.summary}${params ? ` — ${params}` : ''}\n`);
   }
+  process.stdout.write(`\nyes: the target applies it today; soon: planned; -: not on that target. --json says how each target applies each fault.\n`);
   return ExitCode.pass;
 }
 
-/** `faildrill faults`: the fault catalogue and which target can apply each fault. */
+/** `faildrill faults`: the fault catalogue and which target can apply each fault, from the targets' capabilities. */
 export function registerFaults(cli: Command, setExit: (code: number) => void): void {
   cli
     .command('faults')

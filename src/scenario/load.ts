@@ -52,7 +52,11 @@ export function parseScenario(text: string, file: string): LoadedScenario {
   }
   const normalizedYaml = stringify(data, { sortMapEntries: false });
   const hash = createHash('sha256').update(stringify(data, { sortMapEntries: true })).digest('hex').slice(0, 16);
-  const positionOf = (path: readonly PathKey[]) => position(deepestNode(doc, [...path]), lineCounter);
+  const positionOf = (path: readonly PathKey[]) => {
+    const last = path.at(-1);
+    const key = typeof last === 'string' ? keyNode(doc, path.slice(0, -1), last) : undefined;
+    return position(key ?? deepestNode(doc, [...path]), lineCounter);
+  };
   return { file, scenario: result.data, normalizedYaml, hash, positionOf };
 }
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { capabilityTable } from '../../src/capabilities.js';
+import { capabilityTable } from '../../src/targets/matrix.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 
 describe('README', () => {
-  it('holds the capability matrix exactly as src/capabilities.ts generates it', () => {
+  it('holds the capability matrix exactly as src/targets/matrix.ts generates it from the registered targets', () => {
     const between = /<!-- capabilities:start -->\n([\s\S]*?)\n<!-- capabilities:end -->/.exec(readme);
     expect(between?.[1]).toBe(capabilityTable());
   });
