@@ -13,6 +13,15 @@ export interface Ability {
 export const LAYER_KEYS = ['dns', 'loadBalancer', 'vip', 'database', 'autoscaling'] as const;
 export type LayerKey = (typeof LAYER_KEYS)[number];
 
+/** How a layer is named in messages and the matrix. */
+export const LAYER_TITLES: Record<LayerKey, string> = {
+  dns: 'DNS failover records + health checks (Route 53)',
+  loadBalancer: 'load balancer target groups (ALB/NLB; nginx upstream)',
+  vip: 'keepalived / VRRP virtual IP',
+  database: 'database primary/standby (RDS Multi-AZ, replica promotion; PostgreSQL)',
+  autoscaling: 'autoscaling group replacement',
+};
+
 /** A scenario's need that a target cannot meet, at a field path of the scenario. */
 export interface CapabilityProblem {
   path: Array<string | number>;

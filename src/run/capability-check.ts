@@ -1,16 +1,8 @@
 import { ScenarioError, type ScenarioIssue } from '../errors.js';
 import { formatPath, type LoadedScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
-import { faultAbility, LAYER_KEYS, type Ability, type CapabilityProblem, type LayerKey, type TargetCapabilities } from './capabilities.js';
+import { faultAbility, LAYER_KEYS, LAYER_TITLES, type Ability, type CapabilityProblem, type TargetCapabilities } from './capabilities.js';
 
-/** How a layer is named in messages and the matrix. */
-export const LAYER_TITLES: Record<LayerKey, string> = {
-  dns: 'DNS failover records + health checks (Route 53)',
-  loadBalancer: 'load balancer target groups (ALB/NLB; nginx upstream)',
-  vip: 'keepalived / VRRP virtual IP',
-  database: 'database primary/standby (RDS Multi-AZ, replica promotion; PostgreSQL)',
-  autoscaling: 'autoscaling group replacement',
-};
 
 function lacking(what: string, ability: Ability, targetName: string): string {
   const where = `the ${targetName} target`;

@@ -1,6 +1,5 @@
 import { faultCatalogue } from '../faults/catalogue.js';
-import { LAYER_TITLES } from '../run/capability-check.js';
-import { faultAbility, LAYER_KEYS, type Ability, type Support } from '../run/capabilities.js';
+import { faultAbility, LAYER_KEYS, LAYER_TITLES, type Ability, type Support } from '../run/capabilities.js';
 import { matrixColumns } from './registry.js';
 
 const MARK: Record<Support, string> = { yes: '✅', planned: '🔜', no: '—' };
