@@ -10,6 +10,10 @@ import { formatSweepSummary } from '../sweep/summary.js';
 import { runSweep, type SweepOutcome } from '../sweep/sweep.js';
 import { formatDurationMs } from '../scenario/duration.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { assertRunnable } from '../run/capability-check.js';
+import { TargetsMap, targetOf } from '../targets/registry.js';
+
+const deterministicTargets = () => Object.values(TargetsMap).filter((t) => t.deterministic).map((t) => t.name);
 
 interface SweepCliOptions {
   seeds: string;
@@ -19,6 +23,7 @@ interface SweepCliOptions {
   out?: string;
   shrink: boolean;
   shrinkLimit: string;
+  target: string;
 }
 
 const MAX_WORKERS = 64;
@@ -41,7 +46,12 @@ async function sweep(file: string, options: SweepCliOptions): Promise<number> {
   if (shardSeeds(seeds, shard).length === 0) throw new UsageError(`--shard ${options.shard} selects none of the ${seeds.length} seeds`);
   const workers = options.workers === undefined ? Math.min(availableParallelism(), seeds.length) : count('--workers', options.workers, 0, MAX_WORKERS);
   const shrinkLimit = options.shrink ? count('--shrink-limit', options.shrinkLimit, 0, 1_000_000) : 0;
-  const outDir = options.out ?? join('reports', (await loadScenarioFile(file)).scenario.name, sweepDirName(shard));
+  const target = targetOf(options.target);
+  if (!target.deterministic)
+    throw new UsageError(`--target ${target.name}: a sweep needs a deterministic target (same seed, same result); run single drills on ${target.name} with 'faildrill run'`);
+  const loaded = await loadScenarioFile(file);
+  assertRunnable(target.capabilities, target.name, loaded);
+  const outDir = options.out ?? join('reports', loaded.scenario.name, sweepDirName(shard));
 
   const out = process.stdout;
   const printer = new SweepProgressPrinter(out, () => performance.now());
@@ -56,6 +66,7 @@ async function sweep(file: string, options: SweepCliOptions): Promise<number> {
       seeds,
       ...(shard ? { shard } : {}),
       swarm: options.swarm,
+      target: target.name,
       workers,
       outDir,
       shrinkLimit,
@@ -83,6 +94,7 @@ export function registerSweep(cli: Command, setExit: (code: number) => void): vo
     .option('--swarm', "draw fault timings and parameters per seed from the scenario's swarm: ranges", false)
     .option('--workers <n>', `worker threads (default: available cores, ${availableParallelism()} here; 0: this thread)`)
     .option('--out <dir>', 'output folder (default: reports/<scenario>/sweep-<UTC time>/)')
+    .option('--target <target>', `where to run the seeds (a deterministic target): ${deterministicTargets().join(', ')}`, 'sim')
     .option('--no-shrink', 'do not shrink failing schedules')
     .option('--shrink-limit <n>', 'shrink at most this many failing seeds, worst first', '3')
     .addHelpText('after', EXIT_CODES_HELP.replace('the run passed: every expectation holds', 'every seed passed').replace('an expectation was missed', 'some seed missed an expectation'))
