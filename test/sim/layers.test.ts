@@ -6,7 +6,8 @@ import { simulate } from '../helpers/sim.js';
 
 const shipped = (file: string) => readFileSync(join(repoRoot, 'scenarios', file), 'utf8');
 
-const twoServers = (faults: string, extra = '') => `
+/** `expectations`: the block to state; none by default (the test asserts the figures itself). */
+const twoServers = (faults: string, expectations?: string) => `
 name: faults-analytic
 duration: 3m
 setup:
@@ -14,11 +15,10 @@ setup:
   loadBalancer:
     targetGroups:
       - { id: tg, priority: 1, targets: [a, b], healthCheck: { interval: 5s, unhealthyThreshold: 2, healthyThreshold: 2 } }
-${extra}
 load: { rate: 100, clients: 20, timeout: 1s }
 faults:
 ${faults}
-expect: { errors: ">= 0" }
+${expectations ? `expect: ${expectations}` : ''}
 `;
 
 describe('autoscaling group', () => {
@@ -55,8 +55,10 @@ describe('network faults', () => {
   });
 
   it('a partition between two hosts leaves clients alone but cuts the peers off each other', async () => {
-    const { result } = await simulate(twoServers('  - { id: cut, at: 60s, action: network-partition, target: a, peer: b, duration: 60s }'));
+    const { result } = await simulate(twoServers('  - { id: cut, at: 60s, action: network-partition, target: a, peer: b, duration: 60s }', '{ errors: "0" }'));
     expect(result.metrics.errorCount).toBe(0);
+    expect(result.metrics.requestCount).toBe(100 * 180);
+    expect(result.verdict).toBe('pass');
   });
 
   it('FIS disrupt-connectivity makes the host unreachable until it is removed', async () => {
@@ -72,8 +74,9 @@ describe('network faults', () => {
   it('an iptables drop of port 80 times clients out; dropping another port changes nothing', async () => {
     const port80 = await simulate(twoServers('  - { id: d, at: 60s, action: network-drop, target: a, protocol: tcp, port: 80, duration: 30s }'));
     expect(port80.result.metrics.errorCount).toBeGreaterThan(0);
-    const port22 = await simulate(twoServers('  - { id: d, at: 60s, action: network-drop, target: a, protocol: tcp, port: 22, duration: 30s }'));
+    const port22 = await simulate(twoServers('  - { id: d, at: 60s, action: network-drop, target: a, protocol: tcp, port: 22, duration: 30s }', '{ errors: "0" }'));
     expect(port22.result.metrics.errorCount).toBe(0);
+    expect(port22.result.verdict).toBe('pass');
   });
 });
 
@@ -90,7 +93,8 @@ controller:
   layers: { dns: controller }
 load: { rate: 10, clients: 5 }
 faults: [{ id: down, at: 60s, action: service-stop, target: a }]
-expect: { errors: ">= 0" }
+# the controller still checks: a refused check fails at once, 3 in a row at the default 5 s interval
+expect: { detection: "<= 15s" }
 `;
     const { result } = await simulate(text);
     const dns = result.invariants.find((i) => i.name === 'dns-answers-healthy-after-ttl')!;
@@ -98,6 +102,8 @@ expect: { errors: ">= 0" }
     // grace: controller interval 5 s × (3 + 1) + timeout 2 s + TTL 30 s = 52 s after the stop
     expect(dns.atMs!).toBeGreaterThan(60_000 + 52_000);
     expect(dns.atMs!).toBeLessThanOrEqual(60_000 + 52_000 + 5_000);
+    // the stated expectation holds, so the broken invariant alone fails the run
+    expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([['detection', true]]);
     expect(result.verdict).toBe('fail');
   });
 
