@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { SampleRecorder } from '../measure/samples.js';
+import { programFile } from '../targets/host/programs/locate.js';
 import { NsProcess } from '../targets/host/process.js';
-import { LOAD_DRIVER } from '../targets/host/scripts.js';
+import { parseLoadLine, type LoadDriverConfig, type LoadRow, type LoadSummary } from './load-driver.js';
 
 export interface HostLoadOptions {
   /** Namespace the clients run in. */
@@ -23,24 +22,41 @@ export interface HostLoadOptions {
   onProcess?: (pid: number) => void;
 }
 
-/** Per-request record streamed by the driver: [source, startMs, latencyMs, ok, server, reason?]. */
-type Row = [string, number, number, number, string, string?];
-
 /** Most connections autocannon opens: each carries at least one request per second of the rate. */
 const MAX_CONNECTIONS = 32;
+/** How far past the run the driver's bounds reach (s): requests in flight at the end, slack for the rate. */
+const BOUND_SLACK_SEC = 5;
+
+/** The driver's configuration for `options`: rate, connections and the bounds on what it records. */
+export function driverConfig(o: HostLoadOptions, startAtMs: number): LoadDriverConfig {
+  const rate = Math.max(1, Math.round(o.ratePerSec));
+  const seconds = o.durationMs / 1000;
+  return {
+    url: o.url,
+    t0Ns: String(o.t0Ns),
+    startAtMs,
+    endAtMs: o.durationMs,
+    ratePerSec: rate,
+    connections: Math.max(1, Math.min(o.clients, MAX_CONNECTIONS, rate)),
+    timeoutMs: o.timeoutMs,
+    probeIntervalMs: o.probeIntervalMs,
+    maxRequests: Math.ceil((rate + 1000 / o.probeIntervalMs) * (seconds + BOUND_SLACK_SEC) * 1.5),
+    maxProbes: Math.ceil((1000 / o.probeIntervalMs) * (seconds + 1)),
+  };
+}
 
 /**
- * Client load for real targets: autocannon, used as a library in a driver process inside the client
- * namespace, at the scenario's rate; beside it a probe on a fixed interval (`load.probeInterval`,
- * 20 ms by default) whose samples give every time measured from samples its resolution. Every request
- * lands in one {@link SampleRecorder} with bucket width = the probe interval.
+ * Client load for real targets: the load driver (`src/load/load-driver.ts`, compiled) inside the
+ * client namespace, at the scenario's rate, with a probe on a fixed interval (`load.probeInterval`,
+ * 20 ms by default) whose samples give every time measured from samples its resolution. Every
+ * request lands in one {@link SampleRecorder} with bucket width = the probe interval.
  */
 export class HostLoad {
   readonly recorder: SampleRecorder;
   #driver?: NsProcess;
   #done?: Promise<void>;
   requests = { autocannon: 0, probe: 0 };
-  #summary: { recorded?: number; probes?: number } = {};
+  #summary: Partial<LoadSummary> = {};
 
   constructor(readonly options: HostLoadOptions) {
     this.recorder = new SampleRecorder(options.probeIntervalMs, options.durationMs);
@@ -49,54 +65,25 @@ export class HostLoad {
   /** Starts the driver; load begins at run time `startAtMs` and ends by itself at the run's end. */
   start(startAtMs = 0): void {
     const o = this.options;
-    const script = join(o.dir, 'load-driver.cjs');
-    writeFileSync(script, LOAD_DRIVER, { mode: 0o600 });
-    const rate = Math.max(1, Math.round(o.ratePerSec));
-    const seconds = o.durationMs / 1000;
-    const config = {
-      url: o.url,
-      autocannon: createRequire(import.meta.url).resolve('autocannon'),
-      t0Ns: String(o.t0Ns),
-      startAtMs,
-      endAtMs: o.durationMs,
-      ratePerSec: rate,
-      connections: Math.max(1, Math.min(o.clients, MAX_CONNECTIONS, rate)),
-      timeoutMs: o.timeoutMs,
-      probeIntervalMs: o.probeIntervalMs,
-      maxRequests: Math.ceil((rate + 1000 / o.probeIntervalMs) * (seconds + 5) * 1.5),
-      maxProbes: Math.ceil((1000 / o.probeIntervalMs) * (seconds + 1)),
-    };
     this.#driver = new NsProcess({
       ns: o.ns,
       role: 'load',
       command: process.execPath,
-      args: [script, JSON.stringify(config)],
+      args: [programFile('load/load-driver'), JSON.stringify(driverConfig(o, startAtMs))],
       logFile: join(o.dir, 'load-driver.log'),
       onLine: (line, stream) => {
         if (stream !== 'stdout') return;
-        if (line.startsWith('{')) {
-          try {
-            this.#summary = JSON.parse(line) as { recorded?: number; probes?: number };
-          } catch {
-            // ignore
-          }
-          return;
-        }
-        if (!line.startsWith('[')) return;
-        let row: Row;
-        try {
-          row = JSON.parse(line) as Row;
-        } catch {
-          return;
-        }
-        this.#record(row);
+        const parsed = parseLoadLine(line);
+        if (!parsed) return;
+        if ('row' in parsed) this.#record(parsed.row);
+        else this.#summary = parsed.summary;
       },
     });
     if (this.#driver.pid) o.onProcess?.(this.#driver.pid);
     this.#done = this.#driver.closed;
   }
 
-  #record([source, startMs, latencyMs, ok, server]: Row): void {
+  #record([source, startMs, latencyMs, ok, server]: LoadRow): void {
     const bucket = Math.floor(startMs / this.recorder.resolutionMs);
     this.recorder.add(bucket, server || this.options.entryId, ok === 1, latencyMs, 1);
     if (source === 'p') this.requests.probe++;
@@ -115,7 +102,7 @@ export class HostLoad {
     await this.#driver?.stop(1_000);
   }
 
-  get summary(): { recorded?: number; probes?: number } {
+  get summary(): Partial<LoadSummary> {
     return this.#summary;
   }
 }

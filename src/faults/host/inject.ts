@@ -1,4 +1,4 @@
-import type { FaultSpec } from '../../scenario/schema.js';
+import type { FaultEffect } from '../../run/target.js';
 import { nsRunOk, run, signal } from '../../targets/host/exec.js';
 import type { Journal, UndoStep } from '../../targets/host/journal.js';
 
@@ -27,7 +27,7 @@ export interface AppliedFault {
 const PROTOCOL_NUMBER: Record<string, string> = { tcp: 'tcp', udp: 'udp', icmp: 'icmp', vrrp: '112' };
 
 /** iptables match of a network-drop: port (tcp unless a protocol says otherwise), protocol, peer. */
-export function dropMatch(fault: Pick<FaultSpec, 'port' | 'protocol' | 'peer'>, peerIp?: string): string[] {
+export function dropMatch(fault: Pick<FaultEffect, 'port' | 'protocol' | 'peer'>, peerIp?: string): string[] {
   const match: string[] = [];
   const protocol = fault.protocol ?? (fault.port !== undefined ? 'tcp' : undefined);
   if (protocol && protocol !== 'all') match.push('-p', PROTOCOL_NUMBER[protocol]!);
@@ -37,7 +37,7 @@ export function dropMatch(fault: Pick<FaultSpec, 'port' | 'protocol' | 'peer'>, 
 }
 
 /** The iptables rules of a fault, one per namespace and chain, each tagged with a comment naming run and fault. */
-export function faultRules(fault: FaultSpec, host: FaultHost): Array<Extract<UndoStep, { kind: 'iptables' }>> {
+export function faultRules(fault: FaultEffect, host: FaultHost): Array<Extract<UndoStep, { kind: 'iptables' }>> {
   const comment = ['-m', 'comment', '--comment', `faildrill:${host.tag}:${fault.id}`];
   const ns = host.nsOf(fault.target);
   switch (fault.action) {
@@ -80,7 +80,7 @@ export async function deleteRule(step: Extract<UndoStep, { kind: 'iptables' }>):
  * and start again; process-pause: SIGSTOP and SIGCONT.
  */
 export async function injectHostFault(
-  fault: FaultSpec,
+  fault: FaultEffect,
   host: FaultHost,
   journal: Journal,
   onEffect: (detail: AppliedFault['detail']) => void,

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deleteRule } from '../../faults/host/inject.js';
 import { alive, delay, run, signal } from './exec.js';
 import { processStartTime, readJournal, runDirs, type JournalEntry, type UndoStep } from './journal.js';
 import { commandLine } from './process.js';
 import { listNamespaces, namespacePids } from './topology.js';
+import type { HostWorld } from './world.js';
 
 /** What a teardown or `faildrill cleanup` removed. */
 export interface TeardownReport {
@@ -19,7 +20,7 @@ export interface TeardownReport {
   skipped?: string[];
 }
 
-const empty = (): TeardownReport => ({ namespaces: [], processes: [], rules: [], files: [], errors: [] });
+export const emptyReport = (): TeardownReport => ({ namespaces: [], processes: [], rules: [], files: [], errors: [] });
 
 function merge(into: TeardownReport, from: TeardownReport): void {
   into.namespaces.push(...from.namespaces);
@@ -72,7 +73,7 @@ async function undoStep(step: UndoStep, report: TeardownReport): Promise<void> {
  * A run whose owner still runs is left alone unless `force`.
  */
 export async function teardownRun(dir: string, options: { force?: boolean } = {}): Promise<TeardownReport> {
-  const report = empty();
+  const report = emptyReport();
   const entries = readJournal(join(dir, 'journal.jsonl'));
   if (!options.force && ownerAlive(entries)) {
     report.skipped = [dir];
@@ -111,7 +112,7 @@ export async function teardownRun(dir: string, options: { force?: boolean } = {}
  * removes any `fd-` namespace that no live run owns, with its processes.
  */
 export async function cleanupHost(options: { force?: boolean } = {}): Promise<TeardownReport> {
-  const report = empty();
+  const report = emptyReport();
   const liveTags = new Set<string>();
   for (const dir of runDirs()) {
     const entries = readJournal(join(dir, 'journal.jsonl'));
@@ -127,4 +128,34 @@ export async function cleanupHost(options: { force?: boolean } = {}): Promise<Te
   await Promise.all(strays.filter((n) => !n.endsWith('-br')).map((ns) => removeNamespace(ns, report)));
   for (const ns of strays.filter((n) => n.endsWith('-br'))) await removeNamespace(ns, report);
   return report;
+}
+
+/**
+ * Tears a host run's world down: stops the observers, services, load and prober, keeps the logs when
+ * FAILDRILL_HOST_KEEP_LOGS names a folder, then undoes the rest from the journal (rules of faults not
+ * undone, paused processes, namespaces) and removes the run's folder. Faults are the session's to undo
+ * first; the journal catches any it could not.
+ */
+export async function teardownWorld(world: HostWorld): Promise<TeardownReport> {
+  world.clock.close();
+  world.probePort?.close();
+  world.services.nginx?.unwatch();
+  await world.vipObserver?.stop().catch(() => undefined);
+  await Promise.allSettled([world.services.stopAll(), world.load?.stop(), world.prober?.stop(1_000)]);
+  const keep = process.env.FAILDRILL_HOST_KEEP_LOGS;
+  if (keep) keepLogs(world.journal.dir, keep);
+  const report = await teardownRun(world.journal.dir, { force: true });
+  rmSync(world.journal.dir, { recursive: true, force: true });
+  return report;
+}
+
+/** FAILDRILL_HOST_KEEP_LOGS=<dir>: copies the run's logs and configs there before teardown (debugging). */
+function keepLogs(runDir: string, into: string): void {
+  try {
+    const target = join(into, runDir.split('/').at(-1)!);
+    mkdirSync(target, { recursive: true });
+    for (const f of readdirSync(runDir)) if (/\.(log|conf|jsonl)$/.test(f)) cpSync(join(runDir, f), join(target, f));
+  } catch {
+    // best effort
+  }
 }

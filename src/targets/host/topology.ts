@@ -107,15 +107,17 @@ export function memberNodes(plan: HostPlan): HostNode[] {
 /**
  * Creates the namespaces: a bridge in a namespace of its own, and one namespace per member joined to
  * it by a veth pair. Each namespace is journaled before it is created. No namespace gets a route
- * beyond the run's /24, so no packet can leave.
+ * beyond the run's /24, so no packet can leave. After `signal` aborts, no further namespace is begun
+ * (the caller checks the signal and tears down what exists).
  */
-export async function buildTopology(plan: HostPlan, journal: Journal): Promise<void> {
+export async function buildTopology(plan: HostPlan, journal: Journal, signal?: AbortSignal): Promise<void> {
   journal.write({ op: 'netns', name: plan.bridgeNs });
   await runOk('ip', ['netns', 'add', plan.bridgeNs]);
   await runOk('ip', ['-n', plan.bridgeNs, 'link', 'add', 'br0', 'type', 'bridge']);
   await runOk('ip', ['-n', plan.bridgeNs, 'link', 'set', 'br0', 'up']);
   await Promise.all(
     memberNodes(plan).map(async (node) => {
+      if (signal?.aborted) return;
       journal.write({ op: 'netns', name: node.ns });
       await runOk('ip', ['netns', 'add', node.ns]);
       await runOk('ip', ['link', 'add', 'eth0', 'netns', node.ns, 'type', 'veth', 'peer', 'name', node.port, 'netns', plan.bridgeNs]);

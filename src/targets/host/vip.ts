@@ -5,13 +5,18 @@ import type { HostNode } from './topology.js';
 
 type Emit = (component: string, type: string, detail: EventDetail) => void;
 
+/** A run time for an event: whole ms, never before the run's start (the observer watches from setup on). */
+const since = (ms: number) => Math.max(0, Math.round(ms));
+
 /**
  * Watches which namespaces hold the virtual IP — `ip monitor address` in each node's namespace for
  * changes as they happen, and a poll of every node as a safety net — and where clients' packets to
  * it go: the client namespace's neighbour (ARP) entry for the VIP, which gratuitous ARPs update.
  * Reports `vip`/`holders` (two or more holders only once they persisted for `debounceMs`, one advert
- * interval: a takeover overlaps for a moment by design) and `vip`/`route.changed` when the node that
- * receives clients' traffic changes (the one their ARP entry names, while it holds the address).
+ * interval: a takeover overlaps for a moment by design) with `sinceMs`, the run time the reported
+ * holder set was first seen (for two or more holders: when the second one appeared, the start of a
+ * split brain), and `vip`/`route.changed` when the node that receives clients' traffic changes (the
+ * one their ARP entry names, while it holds the address).
  */
 export class VipObserver {
   readonly #present = new Map<string, boolean>();
@@ -20,6 +25,8 @@ export class VipObserver {
   #arpNode: string | undefined;
   #routed: string | undefined;
   #multiSince: number | undefined;
+  /** Run time the current raw holder set was first seen. */
+  #setSince = 0;
   #monitors: NsProcess[] = [];
   #running = false;
   #armed = false;
@@ -90,8 +97,9 @@ export class VipObserver {
   arm(): void {
     this.#armed = true;
     this.#reported = this.holders;
+    this.#setSince = 0;
     this.#routed = this.#arpNode !== undefined && this.#present.get(this.#arpNode) ? this.#arpNode : this.holders.length === 1 ? this.holders[0] : undefined;
-    this.emit('vip', 'holders', { vip: this.vipId, holders: this.#reported.join(','), previous: '' });
+    this.emit('vip', 'holders', { vip: this.vipId, holders: this.#reported.join(','), previous: '', sinceMs: since(this.#setSince) });
     this.emit('vip', 'route', { vip: this.vipId, node: this.#routed ?? '', how: 'client ARP entry' });
   }
 
@@ -124,6 +132,7 @@ export class VipObserver {
     if (!this.#running || this.#present.get(node) === present) return;
     const previous = this.holders;
     this.#present.set(node, present);
+    this.#setSince = this.nowMs();
     if (!this.#armed) return;
     const gained = this.holders.filter((h) => !previous.includes(h));
     if (gained.length > 0) this.emit('vip', 'garp', { vip: this.vipId, node: gained.at(-1)! });
@@ -153,7 +162,7 @@ export class VipObserver {
     const holders = this.holders;
     clearTimeout(this.#debounceTimer);
     if (holders.length >= 2) {
-      this.#multiSince ??= this.nowMs();
+      this.#multiSince ??= this.#setSince;
       const waited = this.nowMs() - this.#multiSince;
       if (waited < this.debounceMs) {
         this.#debounceTimer = setTimeout(() => this.#report(), this.debounceMs - waited + 1);
@@ -165,8 +174,8 @@ export class VipObserver {
     if (holders.join(',') === this.#reported.join(',')) return;
     const previous = this.#reported;
     this.#reported = holders;
-    const detail: EventDetail = { vip: this.vipId, holders: holders.join(','), previous: previous.join(',') };
-    if (holders.length >= 2 && this.#multiSince !== undefined) detail.sinceMs = Math.round(this.#multiSince);
+    const firstSeenMs = holders.length >= 2 && this.#multiSince !== undefined ? this.#multiSince : this.#setSince;
+    const detail: EventDetail = { vip: this.vipId, holders: holders.join(','), previous: previous.join(','), sinceMs: since(firstSeenMs) };
     this.emit('vip', 'holders', detail);
   }
 

@@ -1,0 +1,271 @@
+import type { FailoverController } from '../../controller/controller.js';
+import { EnvironmentError } from '../../errors.js';
+import { injectHostFault, type AppliedFault } from '../../faults/host/inject.js';
+import { MemoryLease } from '../../lease/memory-lease.js';
+import { HostLoad } from '../../load/host-load.js';
+import { EventLog, type EventDetail } from '../../measure/events.js';
+import { SampleRecorder } from '../../measure/samples.js';
+import { SeededRng } from '../../random/seeded-rng.js';
+import type { FaultEffect, OpenOptions, Session, SessionRecord, TargetPorts, Undo } from '../../run/target.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { nothingLeftBehind, runInvariants } from './invariants.js';
+import type { WallClock } from './ports.js';
+import { setUp } from './setup.js';
+import { teardownWorld, type TeardownReport } from './teardown.js';
+import { abortError, RunTimers, sleep } from './timers.js';
+import { listNamespaces } from './topology.js';
+import { hostVirtualIpPort } from './vip-port.js';
+import { HostWorld } from './world.js';
+
+/** The load starts this long before the run's t0, so that its first probe falls on the run's first bucket. */
+export const LOAD_LEAD_MS = 1_500;
+/** How long the end of a run waits for scheduled work still in flight (an injection, an operation). */
+const SETTLE_MS = 15_000;
+/** The same after an interrupt: the run must end within 2 s of the signal. */
+const SETTLE_ABORTED_MS = 300;
+/** After its last request, how long the load driver may take to report before it is stopped. */
+const LOAD_FINISH_SLACK_MS = 3_000;
+
+/** A host run's facts for the result, beside the samples (`SessionRecord.extra.host`). */
+export interface HostRunInfo {
+  runId: string;
+  subnet: string;
+  namespaces: string[];
+  setupMs: number;
+  phaseOffsetMs: number;
+  teardown: TeardownReport;
+  load: { autocannon: number; probe: number };
+}
+
+/**
+ * One drill on this machine (see {@link Session}): real namespaces, processes, faults and load on the
+ * wall clock. Composes the rooms that do the work — setup, services, the VIP port, timers, invariants,
+ * teardown — and holds the run's state: whether its events are live, the faults it applied.
+ * `open` → {@link HostSession.open}; everything it made is torn down by `finish` or by disposal.
+ */
+export class HostSession implements Session {
+  readonly rng: SeededRng;
+  readonly events: EventLog;
+  readonly #world: HostWorld;
+  readonly #signal: AbortSignal;
+  readonly #timers: RunTimers;
+  /** Faults applied and not undone, by a key of their own (a fault id may come back after its removal). */
+  readonly #active = new Map<number, { faultId: string; applied: AppliedFault }>();
+  #sequence = 0;
+  #ports?: TargetPorts;
+  #live = false;
+  #setupMs = 0;
+  #phaseOffsetMs = 0;
+  #teardown?: Promise<TeardownReport>;
+
+  private constructor(
+    readonly scenario: Scenario,
+    options: OpenOptions,
+  ) {
+    this.rng = new SeededRng(options.seed);
+    this.#signal = options.signal;
+    this.#world = new HostWorld(scenario, options.seed, (component, type, detail) => this.#emit(component, type, detail), options.signal);
+    this.events = new EventLog(this.#world.clock);
+    this.#timers = new RunTimers(this.#world.clock, (err) => this.#emit('run', 'error', { message: err.message }));
+  }
+
+  /**
+   * Sets the run up (namespaces, apps, prober, keepalived, nginx) and waits until it is steady.
+   * On failure or abort it tears down what it made and throws: the abort's reason, or an
+   * {@link EnvironmentError} naming the step that failed.
+   */
+  static async open(scenario: Scenario, options: OpenOptions): Promise<HostSession> {
+    const session = new HostSession(scenario, options);
+    const started = process.hrtime.bigint();
+    try {
+      await setUp(session.#world);
+    } catch (err) {
+      await session.#tearDown().catch(() => undefined);
+      if (options.signal.aborted) throw abortError(options.signal);
+      throw new EnvironmentError(`host setup failed: ${(err as Error).message}`);
+    }
+    session.#setupMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+    session.#ports = session.#makePorts();
+    return session;
+  }
+
+  get clock(): WallClock {
+    return this.#world.clock;
+  }
+
+  get ports(): TargetPorts {
+    if (!this.#ports) throw new Error('the host session is not set up');
+    return this.#ports;
+  }
+
+  /** Emits into the run's log while the run's clock runs; before and after, nothing. */
+  #emit(component: string, type: string, detail: EventDetail): void {
+    if (this.#live) this.events.emit(component, type, detail);
+  }
+
+  #makePorts(): TargetPorts {
+    const world = this.#world;
+    const vip = this.scenario.setup.vip;
+    const nginx = world.services.nginx;
+    return {
+      probe: world.probePort!,
+      ...(nginx ? { loadBalancer: nginx.port } : {}),
+      ...(vip && world.vipObserver
+        ? {
+            virtualIp: hostVirtualIpPort(vip, world.plan.vip!, world.vipObserver, world.services.keepalived, (c, t, d) => this.#emit(c, t, d)),
+            lease: new MemoryLease(world.clock),
+          }
+        : {}),
+    };
+  }
+
+  attach(_controller: FailoverController): void {
+    // Nothing on the host consults the controller: keepalived decides by itself.
+  }
+
+  /**
+   * Starts the run: waits the seeded phase offset of the track script, starts the load
+   * {@link LOAD_LEAD_MS} before t0 and, at t0, emits `run`/`start` and the VIP's and nginx's opening
+   * state. Both waits end at once on abort; the run then starts (and ends) at once.
+   */
+  async start(detail: EventDetail): Promise<void> {
+    const { scenario } = this;
+    const world = this.#world;
+    const signal = this.#signal;
+    // keepalived runs its track script on a schedule that began at its start; setup takes about the
+    // same time on every run, so without this the first fault would always hit the same phase of it.
+    // A seeded offset within one interval draws the phase as the simulator does (uniform).
+    const script = scenario.setup.vip?.trackScript;
+    this.#phaseOffsetMs = script ? this.rng.fork('host.phase').int(0, script.intervalMs - 1) : 0;
+    await sleep(this.#phaseOffsetMs, signal);
+    if (!signal.aborted) {
+      world.clock.startAt(process.hrtime.bigint() + BigInt(LOAD_LEAD_MS) * 1_000_000n);
+      world.load = new HostLoad({
+        ns: world.plan.client.ns,
+        dir: world.plan.dir,
+        url: `${world.baseUrl(world.entryId)}/`,
+        ratePerSec: scenario.load.ratePerSec,
+        clients: scenario.load.clients,
+        timeoutMs: scenario.load.timeoutMs,
+        probeIntervalMs: scenario.load.probeIntervalMs,
+        t0Ns: world.clock.t0Ns,
+        durationMs: scenario.durationMs,
+        entryId: world.entryId,
+        onProcess: world.track('load', world.plan.client.ns),
+      });
+      world.load.start(0);
+      await sleep(-world.clock.nowMs(), signal);
+    }
+    if (signal.aborted) world.clock.startAt(process.hrtime.bigint());
+    this.#live = true;
+    this.events.emit('run', 'start', {
+      ...detail,
+      subnet: world.plan.subnet,
+      resolutionMs: scenario.load.probeIntervalMs,
+      setupMs: this.#setupMs,
+      phaseOffsetMs: this.#phaseOffsetMs,
+      runId: world.plan.runId,
+    });
+    const vip = scenario.setup.vip;
+    for (const node of world.services.keepalived.values())
+      this.events.emit('vip', 'state', { vip: vip!.id, node: node.id, state: node.state, previous: 'init', priority: node.priority, source: 'keepalived log' });
+    world.vipObserver?.arm();
+    world.services.nginx?.arm();
+  }
+
+  schedule(atMs: number, fn: () => void | Promise<void>): void {
+    if (this.#signal.aborted) return;
+    this.#timers.schedule(atMs, fn);
+  }
+
+  /** Applies `fault` for real, journaled first (`src/faults/host/inject.ts`); the undo is safe to call once. */
+  async inject(fault: FaultEffect, onEffect: (detail: EventDetail) => void): Promise<Undo> {
+    const world = this.#world;
+    const applied = await injectHostFault(fault, world.services, world.journal, onEffect);
+    const key = ++this.#sequence;
+    this.#active.set(key, { faultId: fault.id, applied });
+    return async () => {
+      if (!this.#active.delete(key)) return;
+      await applied.undo();
+    };
+  }
+
+  requestTotals(): { ok: number; total: number } {
+    return this.#world.load?.recorder.totals() ?? { ok: 0, total: 0 };
+  }
+
+  /** Waits on the wall clock until run time `endMs`, or until `signal` (or the session's) aborts. */
+  async runUntil(endMs: number, signal: AbortSignal): Promise<void> {
+    const either = AbortSignal.any([signal, this.#signal]);
+    await sleep(endMs - this.clock.nowMs(), either);
+    this.#timers.close();
+  }
+
+  /**
+   * Ends the run: waits for scheduled work in flight, undoes any fault still applied, collects the
+   * load's samples, emits `run`/`end`, judges the invariants, then tears everything down and checks
+   * that nothing is left. After an interrupt it waits for nothing (the run ends within 2 s of it).
+   */
+  async finish(aborted: string | undefined): Promise<SessionRecord> {
+    const { scenario } = this;
+    const world = this.#world;
+    const interrupted = aborted !== undefined || this.#signal.aborted;
+    this.#timers.close();
+    world.clock.close();
+    await this.#timers.settle(interrupted ? SETTLE_ABORTED_MS : SETTLE_MS);
+    const undoErrors = await this.#undoActive();
+    await world.load?.finish(interrupted ? 0 : scenario.load.timeoutMs + LOAD_FINISH_SLACK_MS);
+    if (!interrupted) await world.vipObserver?.pollOnce();
+    world.services.nginx?.unwatch();
+    const samples = (world.load?.recorder ?? new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs)).finish();
+    const requests = world.load?.requests ?? { autocannon: 0, probe: 0 };
+    this.events.emit('run', 'end', {
+      requests: requests.autocannon,
+      probes: requests.probe,
+      resolutionMs: samples.resolutionMs,
+      ...(aborted ? { aborted } : {}),
+    });
+    this.#live = false;
+    const invariants = runInvariants(scenario, this.events.events);
+    const teardown = await this.#tearDown();
+    teardown.errors.unshift(...undoErrors);
+    invariants.push(nothingLeftBehind(teardown, await listNamespaces(`fd-${world.plan.tag}-`)));
+    const host: HostRunInfo = {
+      runId: world.plan.runId,
+      subnet: world.plan.subnet,
+      namespaces: world.namespaces,
+      setupMs: this.#setupMs,
+      phaseOffsetMs: this.#phaseOffsetMs,
+      teardown,
+      load: { ...requests },
+    };
+    return { samples, invariants, engineEvents: 0, extra: { host } };
+  }
+
+  /** Undoes every fault this session applied that was not undone; the errors, as messages. */
+  async #undoActive(): Promise<string[]> {
+    const errors: string[] = [];
+    for (const [key, { faultId, applied }] of [...this.#active.entries()].reverse()) {
+      this.#active.delete(key);
+      await applied.undo().catch((err: Error) => errors.push(`undo ${faultId}: ${err.message}`));
+    }
+    return errors;
+  }
+
+  /** Tears the world down once (later calls get the same report). */
+  #tearDown(): Promise<TeardownReport> {
+    this.#live = false;
+    this.#timers.close();
+    this.#teardown ??= this.#undoActive().then(async (errors) => {
+      const report = await teardownWorld(this.#world);
+      report.errors.unshift(...errors);
+      return report;
+    });
+    return this.#teardown;
+  }
+
+  /** Tears down whatever is left (after `finish`, nothing). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tearDown();
+  }
+}
