@@ -53,6 +53,7 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     durationMs: record.durationMs,
     recovery: scenario.measure.recovery,
     serversBehind: (endpoint) => serversBehind(scenario, endpoint),
+    layerModes: scenario.controller.layers,
   });
   const expectations = checkExpectations(scenario.expect, metrics);
   return {
