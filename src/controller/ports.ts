@@ -1,6 +1,10 @@
 /**
  * The controller's view of the world. Every target (simulator, host, AWS) implements these ports;
  * the controller imports nothing else that touches time, randomness, processes or cloud APIs.
+ *
+ * Failure contract: a port operation that fails rejects with a `PortError` (port-error.ts: stable `code`,
+ * `retryable`); anything else it throws is treated as a non-retryable `INTERNAL` PortError. The
+ * controller reports each one as a `controller`/`port.error` event and retries with backoff.
  */
 
 /** Time, as a service: the simulator's virtual clock or the wall clock. */
@@ -30,15 +34,19 @@ export interface ProbeResult {
   reason?: string;
 }
 
-/** Sends health checks to endpoints (an HTTP GET of `path` on the real targets). */
+/** Sends health checks to endpoints (an HTTP GET of `path` on the real targets). Rejects with a PortError when it cannot check at all. */
 export interface HealthProbePort {
-  /** Checks `endpointId`; always resolves, at the latest after `timeoutMs`. */
+  /**
+   * Checks `endpointId`; resolves at the latest after `timeoutMs`, with `ok: false` for a check that
+   * failed. Rejects with a PortError only when the check could not be made; the controller counts
+   * that as a failed check whose reason is the error's code.
+   */
   probe(endpointId: string, request: { path: string; timeoutMs: number }): Promise<ProbeResult>;
 }
 
 export type FailoverMember = 'primary' | 'secondary';
 
-/** A DNS failover record pair (Route 53 `Failover: PRIMARY|SECONDARY`, or a DNS server of our own). */
+/** A DNS failover record pair (Route 53 `Failover: PRIMARY|SECONDARY`, or a DNS server of our own). Every method rejects with a PortError on failure. */
 export interface DnsPort {
   /** Makes the record answer with `member`'s value, as an UPSERT of the record set would; resolves when in sync. */
   setActive(recordName: string, member: FailoverMember): Promise<void>;
@@ -48,7 +56,7 @@ export interface DnsPort {
   drainMs(recordName: string): Promise<number>;
 }
 
-/** A load balancer listener that forwards to one of several target groups (ALB/NLB, nginx upstream). */
+/** A load balancer listener that forwards to one of several target groups (ALB/NLB, nginx upstream). Every method rejects with a PortError on failure. */
 export interface LoadBalancerPort {
   /** Points the listener of `loadBalancerId` at `targetGroupId`; resolves when new requests go there. */
   forwardTo(loadBalancerId: string, targetGroupId: string): Promise<void>;
@@ -60,7 +68,7 @@ export interface LoadBalancerPort {
   targets(targetGroupId: string): Promise<string[]>;
 }
 
-/** Database primary/standby (RDS Multi-AZ, replica promotion, PostgreSQL). Declared; implemented in a later issue. */
+/** Database primary/standby (RDS Multi-AZ, replica promotion, PostgreSQL). Every method rejects with a PortError on failure. */
 export interface DatabasePort {
   /** Promotes the standby (or fails over the cluster); resolves when it accepts writes. */
   promote(databaseId: string): Promise<void>;
@@ -70,7 +78,7 @@ export interface DatabasePort {
   replicationLagMs(databaseId: string): Promise<number>;
 }
 
-/** A virtual IP held by one node (keepalived/VRRP). */
+/** A virtual IP held by one node (keepalived/VRRP). Every method rejects with a PortError on failure. */
 export interface VirtualIpPort {
   /** The nodes that hold the address now: one normally, none during a takeover, two in split brain. */
   getHolders(vipId: string): Promise<string[]>;
@@ -80,7 +88,7 @@ export interface VirtualIpPort {
   demote(vipId: string, nodeId: string): Promise<void>;
 }
 
-/** A lease in a consistent store (etcd, Consul, ZooKeeper): the arbiter of who may lead. */
+/** A lease in a consistent store (etcd, Consul, ZooKeeper): the arbiter of who may lead. Every method rejects with a PortError on failure. */
 export interface LeasePort {
   /** Takes or renews `key` for `owner` for `ttlMs`; false while another owner's lease is live. */
   acquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
@@ -88,13 +96,15 @@ export interface LeasePort {
   holder(key: string): Promise<string | undefined>;
 }
 
-/** An autoscaling group. Declared; implemented in a later issue. */
+/** An autoscaling group. Every method rejects with a PortError on failure. */
 export interface ScalingGroupPort {
+  /** Sets the group's desired capacity (idempotent: the same value twice is one change). */
   setDesiredCapacity(groupId: string, desired: number): Promise<void>;
+  /** The group's desired capacity now. */
   getDesiredCapacity(groupId: string): Promise<number>;
 }
 
-/** Where failover events go for people: a log now, PagerDuty/SNS/Alertmanager later. */
+/** Where failover events go for people: a log now, PagerDuty/SNS/Alertmanager later. `notify` should not throw; if it does, the controller reports a `port.error` and goes on. */
 export interface Notifier {
   notify(notification: Notification): void;
 }
