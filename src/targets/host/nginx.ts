@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PortError } from '../../controller/port-error.js';
 import type { LoadBalancerPort } from '../../controller/ports.js';
 import type { EventDetail } from '../../measure/events.js';
 import type { LoadBalancerSpec, Scenario } from '../../scenario/schema.js';
@@ -255,14 +256,27 @@ export class NginxLb {
     });
   }
 
-  /** Rewrites the upstream so that `targetGroupId` is forwarded to (the others as backup) and reloads nginx. */
+  /**
+   * Rewrites the upstream so that `targetGroupId` is forwarded to (the others as backup) and reloads
+   * nginx. Throws a {@link PortError}: `INVALID` for an unknown group, `UNAVAILABLE` when the reload
+   * cannot happen (nginx not running, the configuration not written, the signal refused).
+   */
   async forwardTo(targetGroupId: string): Promise<void> {
-    if (!this.lb.targetGroups.some((g) => g.id === targetGroupId)) throw new Error(`unknown target group '${targetGroupId}'`);
-    this.#forwardTo = targetGroupId;
-    this.writeConfig();
+    const failed = (message: string, cause?: unknown) =>
+      new PortError('UNAVAILABLE', 'loadBalancer', 'forwardTo', `reload of nginx failed: ${message}`, cause === undefined ? {} : { cause });
+    if (!this.lb.targetGroups.some((g) => g.id === targetGroupId))
+      throw new PortError('INVALID', 'loadBalancer', 'forwardTo', `unknown target group '${targetGroupId}' of ${this.lb.id}`);
     const pid = this.#process?.pid;
-    if (!pid || !this.#process?.running) throw new Error('nginx is not running');
-    process.kill(pid, 'SIGHUP');
+    if (!pid || !this.#process?.running) throw failed('nginx is not running');
+    const previous = this.#forwardTo;
+    this.#forwardTo = targetGroupId;
+    try {
+      this.writeConfig();
+      process.kill(pid, 'SIGHUP');
+    } catch (err) {
+      this.#forwardTo = previous;
+      throw failed((err as Error).message, err);
+    }
     this.#changedAtEpochMs = Date.now();
     this.#settleUntilEpochMs = Date.now() + RELOAD_SETTLE_MS;
     // New workers start within milliseconds; give the old ones a moment to hand over.
