@@ -81,19 +81,21 @@ controller:
 load: { rate: 10, clients: 5 }
 faults:
   - { id: freeze, at: 60s, action: process-pause, target: pg-a, duration: 200s }
-# a paused writer answers nothing: checks time out after 1 s, 2 in a row, one per 2 s interval
-expect: { detection: "<= 5s" }
+# the app never re-resolves, so clients are back only when the paused writer resumes, 200 s after the pause
+expect: { rto: "<= 200s" }
 `;
     const { result } = await simulate(text);
     const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes')!;
     expect(invariant.pass).toBe(false);
     expect(invariant.message).toContain('pg-a acknowledged');
     // the stated expectation holds, so the broken invariant alone fails the run
-    expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([['detection', true]]);
+    expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([['rto', true]]);
     expect(result.verdict).toBe('fail');
     // the same with Patroni, which demotes the old primary: no write reaches it
     const fenced = await simulate(text.replace('engine: rds-read-replica', 'engine: postgres-streaming'));
     expect(fenced.result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes')!.pass).toBe(true);
-    expect(fenced.result.verdict).toBe('pass');
+    // …and, with the endpoint cached for 1 h in a 5 min run, the app never reaches the new writer: clients never recover
+    expect(fenced.result.metrics.rtoMs).toBeNull();
+    expect(fenced.result.expectations).toMatchObject([{ name: 'rto', pass: false, actual: null }]);
   });
 });

@@ -93,8 +93,8 @@ controller:
   layers: { dns: controller }
 load: { rate: 10, clients: 5 }
 faults: [{ id: down, at: 60s, action: service-stop, target: a }]
-# the controller still checks: a refused check fails at once, 3 in a row at the default 5 s interval
-expect: { detection: "<= 15s" }
+# no limit stated (and none defaulted): the invariant alone must fail the run
+expect: {}
 `;
     const { result } = await simulate(text);
     const dns = result.invariants.find((i) => i.name === 'dns-answers-healthy-after-ttl')!;
@@ -102,8 +102,12 @@ expect: { detection: "<= 15s" }
     // grace: controller interval 5 s × (3 + 1) + timeout 2 s + TTL 30 s = 52 s after the stop
     expect(dns.atMs!).toBeGreaterThan(60_000 + 52_000);
     expect(dns.atMs!).toBeLessThanOrEqual(60_000 + 52_000 + 5_000);
-    // the stated expectation holds, so the broken invariant alone fails the run
-    expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([['detection', true]]);
+    // nothing switched (automatic failover is off), yet our controller did notice: a refused check within one 5 s interval
+    const fault = result.metrics.perFault[0]!;
+    expect(fault.timeToSwitchMs).toBeNull();
+    expect(fault.firstNoticedBy).toBe('controller');
+    expect(fault.firstNoticedMs!).toBeLessThanOrEqual(5_000);
+    expect(result.expectations).toEqual([]);
     expect(result.verdict).toBe('fail');
   });
 
