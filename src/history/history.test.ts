@@ -22,7 +22,7 @@ describe('history', () => {
       hash: result.scenario.hash,
       target: 'sim',
       seed: 2026,
-      verdict: 'fail',
+      verdict: result.verdict,
       metrics: { rtoMs: result.metrics.rtoMs, detectionMs: result.metrics.detectionMs, switchMs: result.metrics.switchMs, requestCount: result.metrics.requestCount },
       faildrill: result.faildrill.version,
     });

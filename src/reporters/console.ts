@@ -116,17 +116,21 @@ export class ConsoleReporter implements Reporter {
     this.#line();
     this.#line(pc.bold('Faults'));
     this.#table(
-      ['fault', 'action', 'target', 'injected', 'detection', 'by', 'switch', 'RTO', 'failback', 'errors'],
+      ['fault', 'action', 'target', 'injected', 'noticed', 'detection', 'by', 'switch', 'to switch', 'RTO', 'first ok', 'failback', 'downtime', 'errors'],
       m.perFault.map((f: FaultMetrics) => [
         f.faultId,
         f.action,
         f.target,
         formatDurationMs(f.injectedAtMs),
+        f.firstNoticedMs === null ? '—' : `${formatValue('ms', f.firstNoticedMs)} ${f.firstNoticedBy}`,
         formatValue('ms', f.detectionMs),
-        f.detectedBy ?? '—',
+        f.detectedBy ? `${f.detectedBy}${f.detectedVia ? ` (${f.detectedVia})` : ''}` : '—',
         formatValue('ms', f.switchMs),
+        formatValue('ms', f.timeToSwitchMs),
         formatValue('ms', f.rtoMs),
+        formatValue('ms', f.firstSuccessMs),
         formatValue('ms', f.failbackMs),
+        formatValue('ms', f.downtimeMs),
         `${f.errorCount}/${f.requestCount}`,
       ]),
     );
@@ -141,7 +145,7 @@ export class ConsoleReporter implements Reporter {
         this.#line(pc.red(`split brain on ${b.vip}: ${b.holders.join(' and ')} from ${formatDurationMs(b.startMs)} for ${formatDurationMs(b.endMs - b.startMs)}`));
     this.#line(
       pc.dim(
-        `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}` +
+        `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}, errors from first to last ${formatDurationMs(m.errorSpanMs)}` +
           (m.lostWrites > 0 ? `, lost writes ${m.lostWrites} (RPO ${formatDurationMs(m.rpoMs)})` : ''),
       ),
     );

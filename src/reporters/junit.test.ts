@@ -4,7 +4,10 @@ import { fixtureResult } from '../../test/helpers/fixtures.js';
 import type { RunResult } from '../run/result.js';
 import { readFileSync } from 'node:fs';
 import type { SweepReport } from '../sweep/report.js';
-import { numericFailure, renderJunit, renderSweepJunit } from './junit.js';
+import { checkExpectations } from '../measure/expectations.js';
+import { parseLimit } from '../scenario/limit.js';
+import { formatSeconds } from './format.js';
+import { faultLine, numericFailure, renderJunit, renderSweepJunit } from './junit.js';
 
 interface Case {
   '@_name': string;
@@ -21,6 +24,13 @@ function parse(xml: string) {
   return doc.testsuites;
 }
 
+/** The fixture (a real run of scenarios/full-stack.yaml) with a failback limit one second under what it measured: it must fail. */
+function withFailingFailback(result: RunResult): RunResult {
+  const limit = parseLimit(`< ${Math.floor(result.metrics.failbackMs! / 1000) - 1}s`, 'ms')!;
+  result.expectations.push(...checkExpectations({ failback: limit }, result.metrics));
+  return result;
+}
+
 function withInvariants(result: RunResult): RunResult {
   return Object.assign(result, {
     invariants: [
@@ -32,11 +42,14 @@ function withInvariants(result: RunResult): RunResult {
 
 describe('JUnit XML', () => {
   it('has one testsuite per scenario and one testcase per expectation and invariant, with counts that agree', () => {
-    const suites = parse(renderJunit(withInvariants(fixtureResult()), { file: 'scenarios/full-stack.yaml', startedAt: '2026-11-23T20:45:12.345Z' }));
-    expect(suites['@_tests']).toBe('6');
+    const result = withInvariants(withFailingFailback(fixtureResult()));
+    const suites = parse(renderJunit(result, { file: 'scenarios/full-stack.yaml', startedAt: '2026-11-23T20:45:12.345Z' }));
+    // full-stack.yaml states five expectations; one failback limit added; two invariants
+    const names = ['detection < 30s', 'switch < 60s', 'rto < 120s', 'replacement < 5m', 'lostWrites 0', `failback ${result.expectations.at(-1)!.limit}`];
+    expect(suites['@_tests']).toBe(String(names.length + 2));
     expect(suites['@_failures']).toBe('2');
     expect(suites['@_errors']).toBe('0');
-    expect(suites['@_time']).toBe('1800.000');
+    expect(suites['@_time']).toBe('1800.000'); // duration: 30m
     expect(suites.testsuite).toHaveLength(1);
     const suite = suites.testsuite[0]!;
     expect(suite['@_name']).toBe('full-stack');
@@ -46,33 +59,37 @@ describe('JUnit XML', () => {
     expect(Number(suite['@_failures'])).toBe(cases.filter((c) => c.failure).length);
     expect(Number(suite['@_skipped'])).toBe(0);
     expect(Number(suite['@_time'])).toBe(1800);
-    expect(cases.map((c) => c['@_name'])).toEqual([
-      'detection < 30s',
-      'switch < 60s',
-      'rto < 120s',
-      'failback < 20s',
-      'invariant: single-vip-holder',
-      'invariant: demoted-primary-acknowledges-no-writes',
-    ]);
+    expect(cases.map((c) => c['@_name'])).toEqual([...names, 'invariant: single-vip-holder', 'invariant: demoted-primary-acknowledges-no-writes']);
     for (const c of cases) expect(c['@_time']).toMatch(/^\d+\.\d{3}$/);
-    const failback = cases[3]!.failure!;
-    expect(failback['@_message']).toBe('failback 27.0s >= limit 20.0s');
+    const failbackExpectation = result.expectations.at(-1)!;
+    const failback = cases[names.length - 1]!.failure!;
+    expect(failback['@_message']).toBe(failbackExpectation.message);
     expect(failback['@_type']).toBe('ExpectationMissed');
-    expect(failback['#text']).toContain('failback 27.0s > limit 20s');
+    expect(failback['#text']).toContain(`failback ${formatSeconds(result.metrics.failbackMs!)} > limit ${failbackExpectation.limit.replace('< ', '')}`);
+    // the figures of every fault stand beside the failure: time to switch, first noticed, first success, downtime
+    for (const f of result.metrics.perFault) expect(failback['#text']).toContain(faultLine(f));
     expect(failback['#text']).toContain('reproduce: faildrill run scenarios/full-stack.yaml --seed 2026 --target sim');
-    const invariant = cases[5]!.failure!;
+    const invariant = cases.at(-1)!.failure!;
     expect(invariant['@_type']).toBe('InvariantViolated');
     expect(invariant['#text']).toContain('db-a acknowledged 3 writes after demotion at 15:12.345');
     const properties = Object.fromEntries(suite.properties.property.map((p) => [p['@_name'], p['@_value']]));
     expect(properties).toMatchObject({ seed: '2026', target: 'sim' });
   });
 
+  it('writes one line per fault with the new figures', () => {
+    const f = fixtureResult().metrics.perFault.find((p) => p.firstNoticedBy !== null && p.detectedBy !== null)!;
+    const line = faultLine(f);
+    expect(line).toContain(`fault ${f.faultId}: detection ${formatSeconds(f.detectionMs!)} by ${f.detectedBy} (first noticed ${formatSeconds(f.firstNoticedMs!)} by ${f.firstNoticedBy})`);
+    expect(line).toContain(`time to switch ${formatSeconds(f.timeToSwitchMs!)}`);
+    expect(line).toContain(`first success ${f.firstSuccessMs === null ? 'never' : formatSeconds(f.firstSuccessMs)}`);
+  });
+
   it('counts a passing run as zero failures', () => {
-    const result = fixtureResult();
+    const result = withFailingFailback(fixtureResult());
     result.expectations = result.expectations.filter((e) => e.pass);
     result.invariants = [];
     const suites = parse(renderJunit(result));
-    expect(suites['@_tests']).toBe('3');
+    expect(suites['@_tests']).toBe(String(result.expectations.length));
     expect(suites['@_failures']).toBe('0');
     expect(suites.testsuite[0]!.testcase.every((c) => c.failure === undefined)).toBe(true);
   });

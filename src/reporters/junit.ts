@@ -43,12 +43,25 @@ export function numericFailure(e: ExpectationResult): string {
   return `${e.name} ${show(e.actual)} ${relation} limit ${show(bound)}`;
 }
 
+/** One line per fault with the figures behind the run's: `fault f: detection 13.7s by controller (first noticed 3.1s by lb), …`. */
+export function faultLine(f: RunResult['metrics']['perFault'][number]): string {
+  const ms = (v: number | null) => (v === null ? 'never' : formatSeconds(v));
+  const by = f.detectedBy ? ` by ${f.detectedBy}` : '';
+  const noticed = f.firstNoticedMs === null ? '' : ` (first noticed ${formatSeconds(f.firstNoticedMs)} by ${f.firstNoticedBy})`;
+  return (
+    `fault ${f.faultId}: detection ${ms(f.detectionMs)}${by}${noticed}, switch ${ms(f.switchMs)}, time to switch ${ms(f.timeToSwitchMs)}, ` +
+    `rto ${ms(f.rtoMs)}, first success ${ms(f.firstSuccessMs)}, failback ${ms(f.failbackMs)}, downtime ${formatSeconds(f.downtimeMs)}, ` +
+    `errors ${formatCount(f.errorCount)} of ${formatCount(f.requestCount)}`
+  );
+}
+
 function expectationCase(result: RunResult, e: ExpectationResult, reproduce: string): TestCase {
   const testCase: TestCase = { name: `${e.name} ${e.limit}`, classname: `faildrill.${result.scenario.name}.expectations` };
   if (e.pass) return testCase;
   const numeric = numericFailure(e);
   const body = [
     ...new Set([numeric, e.message]),
+    ...result.metrics.perFault.map(faultLine),
     `resolution ${formatSeconds(result.metrics.resolutionMs)}, seed ${result.seed}, target ${result.target}`,
     `reproduce: ${reproduce}`,
   ].join('\n');

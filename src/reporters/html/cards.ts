@@ -39,12 +39,16 @@ export function cardsOf(result: RunResult): Card[] {
     const f = m.perFault.find((p) => p[key] === value);
     return f ? `worst: ${f.faultId}${key === 'detectionMs' && f.detectedBy ? ` (by ${f.detectedBy})` : ''}` : '';
   };
+  const switchSub = (sub: string) => (m.timeToSwitchMs === null ? sub : `${sub}; fault to switch ${formatMs(m.timeToSwitchMs)}`);
+  const rtoSub = (sub: string) => (m.firstSuccessMs === null ? sub : `${sub}; first success ${formatMs(m.firstSuccessMs)}`);
   const cards: Card[] = EXPECTATION_CARDS.map(({ name, title, key }) => {
     const expectations = find(name);
-    return { name: title, value: formatMs(m[key]), sub: worstFault(key, m[key]), limit: limitText(expectations), status: statusOf(expectations) };
+    const sub = worstFault(key, m[key]);
+    const withMore = key === 'switchMs' ? switchSub(sub) : key === 'rtoMs' ? rtoSub(sub) : sub;
+    return { name: title, value: formatMs(m[key]), sub: withMore, limit: limitText(expectations), status: statusOf(expectations) };
   });
   const downtime = find('downtime');
-  cards.push({ name: 'Downtime', value: formatMs(m.downtimeMs), sub: `time clients saw errors, ${formatMs(m.resolutionMs)} resolution`, limit: limitText(downtime), status: statusOf(downtime) });
+  cards.push({ name: 'Downtime', value: formatMs(m.downtimeMs), sub: `time below the recovery rule; errors from first to last ${formatMs(m.errorSpanMs)}; ${formatMs(m.resolutionMs)} resolution`, limit: limitText(downtime), status: statusOf(downtime) });
   const errors = find('errors', 'errorRate');
   cards.push({
     name: 'Errors',

