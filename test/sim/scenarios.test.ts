@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../../src/scenario/load.js';
 import { faildrill, repoRoot, tempDir } from '../helpers/cli.js';
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 const shipped = readdirSync(join(repoRoot, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
 /** Scenarios that fail by design (on every target): the run must detect what they provoke and exit 1. */
@@ -32,7 +35,11 @@ describe('shipped scenarios on the simulator', () => {
       expect(result.verdict).toBe('pass');
       expect(result.target).toBe('sim');
       expect(result.scenario.hash).toMatch(/^[0-9a-f]{16}$/);
-      expect(result.metrics.requestCount).toBeGreaterThan(1000);
+      // open-loop clients: every population sends rate × duration requests, within one per client at the run's edges
+      const { scenario } = parseScenario(readFileSync(join(repoRoot, path), 'utf8'), file);
+      const populations = [scenario.load, ...scenario.loads];
+      const sent = sum(populations.map((l) => (l.ratePerSec * scenario.durationMs) / 1000));
+      expect(Math.abs(result.metrics.requestCount - sent)).toBeLessThanOrEqual(sum(populations.map((l) => l.clients)));
       expect(result.expectations.length).toBeGreaterThan(0);
       for (const e of result.expectations) expect(e.pass).toBe(true);
       expect(result.events.some((e: { component: string }) => e.component === 'fault')).toBe(true);
