@@ -24,7 +24,7 @@ export type {
 } from './types.js';
 
 /** A failover group's state as the controller tracks it. */
-export interface GroupState {
+interface GroupState {
   spec: FailoverGroupSpec;
   active: FailoverMember;
   health: Record<FailoverMember, ResourceHealth>;
@@ -260,10 +260,10 @@ export class FailoverController {
   async #evaluate(group: GroupState): Promise<void> {
     if (group.spec.mode !== 'controller' || group.inFlight) return;
     const { primary, secondary } = group.health;
-    const refuse = group.active === 'primary' && this.#failing(primary) && this.config.automaticFailover && this.#failing(secondary);
-    if (!refuse) group.refused = false;
-    if (group.active === 'primary' && this.#failing(primary) && this.config.automaticFailover) {
-      if (refuse) return this.#refuse(group, 'secondary', `primary ${primary}, secondary ${secondary}`);
+    const primaryDown = group.active === 'primary' && this.#failing(primary) && this.config.automaticFailover;
+    if (!primaryDown || !this.#failing(secondary)) group.refused = false;
+    if (primaryDown) {
+      if (this.#failing(secondary)) return this.#refuse(group, 'secondary', `primary ${primary}, secondary ${secondary}`);
       await this.#switch(group, 'secondary', 'automatic', `primary ${primary}`);
       return;
     }
@@ -323,14 +323,19 @@ export class FailoverController {
       return event;
     }
     group.active = to;
+    let settled = true;
     let cause: PortError | undefined;
-    try {
-      if (!settle || (await settle())) {
-        this.#close(group, event, 'completed');
-        return event;
+    if (settle) {
+      try {
+        settled = await settle();
+      } catch (err) {
+        settled = false;
+        cause = PortError.from(err, 'controller', this.#loopOf(group));
       }
-    } catch (err) {
-      cause = PortError.from(err, 'controller', this.#loopOf(group));
+    }
+    if (settled) {
+      this.#close(group, event, 'completed');
+      return event;
     }
     const why = cause ? describe(cause) : `${to} unhealthy before it settled`;
     try {
