@@ -93,4 +93,9 @@ export interface MeasureOptions {
   serversBehind: (endpoint: string) => string[];
   /** The scenario's `controller.layers`: who switches each layer. */
   layerModes: Record<SwitchLayer, LayerMode>;
+  /**
+   * Whether `server`'s answers depend on `on` (an app server that writes to the database member
+   * `on`): a fault on `on` owns the errors `server` returns because of it. Absent: nothing depends.
+   */
+  dependsOn?: (server: string, on: string) => boolean;
 }

@@ -26,7 +26,7 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
     return recovered === null ? null : Math.max(activeEnd, recovered);
   });
   const incidents = incidentsOf(windows, settled, durationMs);
-  const attribution = attribute(windows, affected, incidents, samples);
+  const attribution = attribute(windows, withDependents(affected, Object.keys(samples.byServer), options.dependsOn), incidents, samples);
   const incidentOf = new Map<number, number>();
   incidents.forEach((incident, k) => incident.faults.forEach((i) => incidentOf.set(i, k)));
   const taken = new Set<string>();
@@ -170,4 +170,14 @@ function worstOf(values: ReadonlyArray<number | null>): number | null {
 function worstOrNever(values: ReadonlyArray<number | null>): number | null {
   if (values.length === 0 || values.some((v) => v === null)) return null;
   return Math.max(...(values as number[]));
+}
+
+/** Each fault's servers plus the servers whose answers depend on them (apps writing to a faulted database). */
+function withDependents(
+  affected: ReadonlyArray<ReadonlySet<string>>,
+  servers: readonly string[],
+  dependsOn: MeasureOptions['dependsOn'],
+): Array<ReadonlySet<string>> {
+  if (!dependsOn) return [...affected];
+  return affected.map((set) => new Set([...set, ...servers.filter((s) => [...set].some((on) => dependsOn(s, on)))]));
 }

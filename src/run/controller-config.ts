@@ -91,6 +91,16 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
 }
 
 /** Servers behind an endpoint id, independent of routing state: a server itself, or every target of a load balancer. */
+/**
+ * Whether app server `server` writes through database member `on`: the database's `clients`, or every
+ * server but its members when it names none (as the simulator and the host apps do).
+ */
+export function dependsOnDatabase(scenario: Scenario, server: string, on: string): boolean {
+  const db = scenario.setup.database;
+  if (!db || (on !== db.primary && on !== db.standby)) return false;
+  return db.clients ? db.clients.includes(server) : server !== db.primary && server !== db.standby;
+}
+
 export function serversBehind(scenario: Scenario, endpoint: string): string[] {
   const lb = scenario.setup.loadBalancer;
   if (lb && lb.id === endpoint) return [...new Set(lb.targetGroups.flatMap((tg) => tg.targets))];

@@ -5,7 +5,7 @@ import type { RunEvent } from '../measure/events.js';
 import { measure, type RunMetrics } from '../measure/metrics.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { serversBehind } from './controller-config.js';
+import { dependsOnDatabase, serversBehind } from './controller-config.js';
 import type { DrillRecord } from './runner.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import { version } from './version.js';
@@ -54,6 +54,7 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     recovery: scenario.measure.recovery,
     serversBehind: (endpoint) => serversBehind(scenario, endpoint),
     layerModes: scenario.controller.layers,
+    dependsOn: (server, on) => dependsOnDatabase(scenario, server, on),
   });
   const expectations = checkExpectations(scenario.expect, metrics);
   return {
