@@ -49,6 +49,12 @@ function describeEvent(e: RunEvent): string | undefined {
       return pc.yellow(`controller: demoted ${d.node} on ${d.vip}, kept ${d.keep}`);
     case 'controller.fencing':
       return d.granted ? undefined : pc.yellow(`controller: fencing kept ${d.node} from taking ${d.vip} (${d.by})`);
+    case 'controller.port.error':
+      return pc.yellow(
+        `controller: ${d.port}.${d.operation} failed in ${d.loop} (${d.code}, attempt ${d.attempt}${d.retryInMs !== undefined ? `, retry in ${formatDurationMs(Number(d.retryInMs))}` : d.retryable ? '' : ', not retryable'})`,
+      );
+    case 'controller.loop.crashed':
+      return pc.red(`controller: ${d.loop} crashed: ${d.message}`);
     case 'invariant.violated':
       return pc.red(`invariant violated: ${d.invariant}: ${d.message}`);
     case 'dns.route.changed':
