@@ -78,13 +78,17 @@ async function run(file: string, options: RunOptions): Promise<number> {
       onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
       onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
     });
+  } catch (err) {
+    // a signal during setup or the load lead: the session tore down what it had made and gave up
+    if (!interrupt.signal.aborted) throw err;
   } finally {
     interrupt.release();
   }
-  if (record.aborted) {
-    process.stderr.write(`\nfaildrill: run interrupted by ${record.aborted}; every fault undone, nothing reported\n`);
+  if (record === undefined || record.aborted) {
+    const by = String(interrupt.signal.reason);
+    process.stderr.write(`\nfaildrill: run interrupted by ${by}${record ? '; every fault undone' : ' before the drill began; setup torn down'}, nothing reported\n`);
     interrupt.reraise();
-    return record.aborted === 'SIGTERM' ? 143 : 130;
+    return by === 'SIGTERM' ? 143 : 130;
   }
   const result = buildResult(loaded, record);
   const wallMs = Math.round(performance.now() - started);

@@ -1,6 +1,3 @@
-/** The targets a drill can run on. */
-export type TargetName = 'sim' | 'host' | 'aws';
-
 /** What a fault acts on. */
 export type FaultSubject = 'server' | 'database';
 
@@ -16,15 +13,11 @@ export interface FaultKind {
   optional: FaultParam[];
   /** Whether `duration` (automatic removal) makes sense; terminate cannot be undone. */
   removable: boolean;
-  /** Targets that can apply it today, with how. */
-  targets: Partial<Record<TargetName, string>>;
-  /** Targets that will, once built (the README's capability matrix). */
-  planned?: Partial<Record<TargetName, string>>;
 }
 
 /**
- * Every fault faildrill knows, with the targets that can apply it. The same names work on every
- * target that supports them; `faildrill faults` prints this table.
+ * Every fault faildrill knows: its name and parameters, the same on every target. Which target applies
+ * it, and how, each target says in its capabilities (`src/targets/<name>/capabilities.ts`).
  */
 export const faultCatalogue: readonly FaultKind[] = [
   {
@@ -34,7 +27,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: ['service'],
     removable: true,
-    targets: { sim: 'model: refused (keepalived: priority-0 advert, VIP released)', host: 'SIGTERM the process, start it again' },
   },
   {
     action: 'process-pause',
@@ -43,7 +35,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: ['service'],
     removable: true,
-    targets: { sim: 'model: no answer', host: 'SIGSTOP, then SIGCONT' },
   },
   {
     action: 'latency',
@@ -52,7 +43,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: ['latency'],
     optional: [],
     removable: true,
-    targets: { sim: 'model: slow responses' },
   },
   {
     action: 'network-drop',
@@ -61,7 +51,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: ['port', 'protocol', 'peer'],
     removable: true,
-    targets: { sim: 'model: dropped packets', host: 'iptables -I INPUT … -j DROP in the namespace' },
   },
   {
     action: 'packet-loss',
@@ -70,7 +59,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: ['loss'],
     optional: [],
     removable: true,
-    targets: { sim: 'model: that share of requests and checks get no answer', host: 'iptables -m statistic --probability' },
   },
   {
     action: 'network-partition',
@@ -79,7 +67,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: ['peer'],
     optional: [],
     removable: true,
-    targets: { sim: 'model: no packet between them', host: 'iptables DROP both ways in both namespaces' },
   },
   {
     action: 'aws:ec2:stop-instances',
@@ -88,8 +75,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: true,
-    targets: { sim: 'model: host down, everything on it stops' },
-    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:ec2:terminate-instances',
@@ -98,8 +83,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: false,
-    targets: { sim: 'model: host gone for good' },
-    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:network:disrupt-connectivity',
@@ -108,8 +91,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: true,
-    targets: { sim: 'model: host unreachable, peers included' },
-    planned: { aws: 'FIS experiment; effect applied by us on moto' },
   },
   {
     action: 'aws:rds:failover-db-cluster',
@@ -118,8 +99,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: [],
     removable: false,
-    targets: { sim: 'model: writer moves to the standby' },
-    planned: { aws: 'RDS FailoverDBCluster' },
   },
   {
     action: 'aws:rds:reboot-db-instances',
@@ -128,8 +107,6 @@ export const faultCatalogue: readonly FaultKind[] = [
     required: [],
     optional: ['forceFailover'],
     removable: false,
-    targets: { sim: 'model: unavailable while rebooting; failover with forceFailover' },
-    planned: { aws: 'RDS RebootDBInstance' },
   },
 ];
 

@@ -1,5 +1,5 @@
 import type { FailoverEvent } from '../controller/controller.js';
-import type { TargetName } from '../faults/catalogue.js';
+import type { TargetName } from './target.js';
 import { checkExpectations, type ExpectationResult } from '../measure/expectations.js';
 import type { RunEvent } from '../measure/events.js';
 import { measure, type RunMetrics } from '../measure/metrics.js';

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { TargetCapabilities } from '../run/capabilities.js';
 import type { Target } from '../run/target.js';
 import { awsLocalStackCapabilities, awsMotoCapabilities } from './aws/capabilities.js';
+import { hostTarget } from './host/target.js';
 import { simTarget } from './sim/target.js';
 
 /**
@@ -10,6 +11,7 @@ import { simTarget } from './sim/target.js';
  */
 export const TargetsMap: Readonly<Record<string, Target>> = Object.freeze({
   sim: simTarget,
+  host: hostTarget,
 });
 
 /** Targets that are planned but not built yet: named in messages and the README's matrix. */

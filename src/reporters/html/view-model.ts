@@ -8,6 +8,7 @@ import { swimlaneChart, TONE_FILL, type SwimlaneView } from './swimlane-chart.js
 import { buildLanes } from './swimlanes.js';
 import { timelineChart, type TimelineChartView } from './timeline-chart.js';
 import { trendOf, type TrendView } from './trend.js';
+import { TargetsMap } from '../../targets/registry.js';
 
 /** Detail charts sit two abreast: a narrower drawing keeps their text legible. */
 const DETAIL_WIDTH = 560;
@@ -114,7 +115,7 @@ function eventRows(result: RunResult): ReportView['events'] {
 }
 
 function environmentOf(result: RunResult, context: RunContext): ReportView['environment'] {
-  const rows = [{ name: 'target', value: result.target === 'sim' ? 'sim (deterministic in-memory simulator, virtual clock)' : result.target }];
+  const rows = [{ name: 'target', value: targetLabel(result.target) }];
   const endpoints = Object.entries(context.endpoints ?? {});
   rows.push({ name: 'endpoints', value: endpoints.length > 0 ? endpoints.map(([k, v]) => `${k} ${v}`).join(', ') : 'none (nothing outside this process)' });
   rows.push({ name: 'faildrill', value: result.faildrill.version });
@@ -144,7 +145,7 @@ export function buildReportView(result: RunResult, context: RunContext = {}): Re
         { name: 'seed', value: String(result.seed), title: '' },
         { name: 'ran at', value: context.startedAt ? formatWhen(context.startedAt) : 'not recorded', title: context.startedAt ?? '' },
         { name: 'took (wall)', value: context.wallMs === undefined ? 'not recorded' : formatMs(context.wallMs), title: '' },
-        { name: result.target === 'sim' ? 'drill (simulated)' : 'drill', value: formatMs(result.durationMs), title: '' },
+        { name: (Object.hasOwn(TargetsMap, result.target) && TargetsMap[result.target]!.deterministic) ? 'drill (simulated)' : 'drill', value: formatMs(result.durationMs), title: '' },
         { name: 'scenario file', value: file, title: `hash ${result.scenario.hash}` },
         { name: 'scenario commit', value: commit ? commit.slice(0, 12) : 'unknown (not committed or not in git)', title: commit ?? '' },
         { name: 'faildrill', value: result.faildrill.version, title: '' },
@@ -169,4 +170,10 @@ export function buildReportView(result: RunResult, context: RunContext = {}): Re
     environment: environmentOf(result, context),
     trend: trendOf(result, context),
   };
+}
+
+/** `sim (deterministic in-memory simulator, virtual clock)`: the target's name and what it is, from the registry. */
+function targetLabel(name: string): string {
+  const target = Object.hasOwn(TargetsMap, name) ? TargetsMap[name] : undefined;
+  return target ? `${name} (${target.description})` : name;
 }
