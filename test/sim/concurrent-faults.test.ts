@@ -227,3 +227,60 @@ describe('three faults: a database failover overlaps the two', () => {
     expect(appFig.errorCount).toBeLessThanOrEqual(result.metrics.errorCount - app2Errors);
   });
 });
+
+describe('two servers of one group stopped with overlapping windows', () => {
+  const scenario = config(staggered);
+  const [first, second] = scenario.faults;
+  const [blue] = scenario.setup.loadBalancer!.targetGroups;
+  const hc = scenario.controller.healthCheck;
+  const lastRemovalMs = Math.max(...scenario.faults.map((f) => f.atMs + f.durationMs!));
+
+  it.each(SEEDS)('seed %i: the group routes around the first, the controller moves the listener for the second', async (seed) => {
+    const { result, record } = await simulate(staggered, seed);
+    const m = result.metrics;
+    const one = byId(m.perFault, first!.id);
+    const two = byId(m.perFault, second!.id);
+
+    // blue-1: the target group's own verdict (interval 10 s × unhealthyThreshold 2) moves traffic to blue-2
+    expect(one.detectedBy).toBe('lb');
+    expect(one.detectionMs!).toBeGreaterThan((blue!.healthCheck.unhealthyThreshold - 1) * blue!.healthCheck.intervalMs);
+    expect(one.detectionMs!).toBeLessThanOrEqual(blue!.healthCheck.unhealthyThreshold * blue!.healthCheck.intervalMs);
+    expect(one.switchedAtMs).toBe(routeAway(record.events, 'targetGroup', 'blue-1', one.injectedAtMs)!.atMs);
+
+    // blue-2: with both down our controller (interval 5 s × unhealthyThreshold 3, refused at once) forwards to tg-green
+    const listener = routeAway(record.events, 'loadBalancer', 'blue-2', two.injectedAtMs)!;
+    expect(listener.detail.to).toBe('tg-green');
+    expect(two.detectedBy).toBe('controller');
+    expect(two.detectionMs!).toBeGreaterThan((hc.unhealthyThreshold - 1) * hc.intervalMs);
+    expect(two.detectionMs!).toBeLessThanOrEqual(hc.unhealthyThreshold * hc.intervalMs);
+    expect(two.switchedAtMs).toBe(listener.atMs);
+
+    // errors: half the requests (round robin) to blue-1 until it is dropped, then all of them to blue-2 until the listener moves
+    expect(one.errorCount + two.errorCount).toBe(m.errorCount);
+    expect(Math.abs(one.errorCount - (scenario.load.ratePerSec / 2) * (one.timeToSwitchMs! / 1000))).toBeLessThanOrEqual(scenario.load.clients);
+    expect(Math.abs(two.errorCount - scenario.load.ratePerSec * (two.timeToSwitchMs! / 1000))).toBeLessThanOrEqual(scenario.load.clients);
+  });
+
+  it.each(SEEDS)('seed %i: failback is counted from the last overlapping removal, not from each fault’s own', async (seed) => {
+    const { result, record } = await simulate(staggered, seed);
+    const m = result.metrics;
+    const one = byId(m.perFault, first!.id);
+    const two = byId(m.perFault, second!.id);
+
+    // blue-1 is back at 240 s, but the primary group is healthy (both targets) only after blue-2 is back too
+    const listenerMoves = record.events.filter((e) => e.type === 'route.changed' && e.detail.layer === 'loadBalancer');
+    expect(listenerMoves.filter((e) => e.atMs >= first!.atMs + first!.durationMs! && e.atMs < lastRemovalMs)).toEqual([]);
+    for (const f of [one, two]) {
+      expect(f.failedBackAtMs!).toBeGreaterThan(lastRemovalMs);
+      expect(f.failbackMs).toBe(f.failedBackAtMs! - lastRemovalMs);
+    }
+    // the listener returns when the controller has seen blue-2 pass healthyThreshold checks in a row: (thr − 1, thr] intervals
+    expect(one.failbackMs!).toBeGreaterThan((hc.healthyThreshold - 1) * hc.intervalMs);
+    expect(one.failbackMs!).toBeLessThanOrEqual(hc.healthyThreshold * hc.intervalMs);
+    // blue-2 itself takes traffic again when the target group has seen healthyThreshold passing checks (interval 10 s × 3)
+    expect(two.failbackMs!).toBeGreaterThan((blue!.healthCheck.healthyThreshold - 1) * blue!.healthCheck.intervalMs);
+    expect(two.failbackMs!).toBeLessThanOrEqual(blue!.healthCheck.healthyThreshold * blue!.healthCheck.intervalMs);
+    expect(m.failbackMs).toBe(Math.max(one.failbackMs!, two.failbackMs!));
+    expect(result.verdict).toBe('pass');
+  });
+});
