@@ -1,5 +1,6 @@
 import { backoffDelayMs, retryPolicy, type RetryPolicy } from './backoff.js';
 import { EndpointChecks } from './endpoint-checks.js';
+import { FailbackDamping, failbackDampingPolicy, type FailbackHold } from './failback-damping.js';
 import { FailoverLog } from './failover-log.js';
 import { Fencing } from './fencing.js';
 import { GroupWatch } from './group-watch.js';
@@ -35,6 +36,8 @@ interface GroupState {
   refused: boolean;
   /** Switches in a row that ended on a port error: how long to wait before evaluating again. */
   portFailures: number;
+  /** Hold-down of automatic failback, doubled when the group flaps. */
+  damping: FailbackDamping;
 }
 
 const describe = (error: PortError): string => `${error.code}: ${error.message}`;
@@ -113,6 +116,8 @@ export class FailoverController {
         lease: this.#ports.lease,
         reportSplitBrain: (vip, holders) => this.#reportSplitBrain(vip, holders),
       });
+    const damping = failbackDampingPolicy(config);
+    const verdictMs = config.healthCheck.healthyThreshold * config.healthCheck.intervalMs;
     for (const configured of config.groups) {
       // membership of a target group changes at run time (replacements); keep our own copy
       const spec: FailoverGroupSpec = {
@@ -129,6 +134,7 @@ export class FailoverController {
         maintenance: false,
         refused: false,
         portFailures: 0,
+        damping: new FailbackDamping(damping, verdictMs),
       });
       for (const member of Object.values(spec.members)) for (const endpoint of member.endpoints) this.#checks.add(endpoint);
     }
@@ -249,6 +255,7 @@ export class FailoverController {
         previous: group.health[member],
       });
       group.health[member] = health;
+      if (member === 'primary') group.damping.primaryHealth(health, this.#ports.clock.nowMs());
     }
     this.#supervisor.detach(`evaluate:${group.spec.id}`, this.#evaluate(group));
   }
@@ -270,8 +277,15 @@ export class FailoverController {
     if (group.active === 'secondary' && !group.maintenance && primary === 'healthy') {
       // a database never fails back by itself: another promotion is another outage
       const automatic = this.config.failback === 'automatic' && group.spec.layer !== 'database';
-      if (automatic || this.#failing(secondary)) {
-        await this.#switch(group, 'primary', 'automatic', `primary healthy for ${this.config.healthCheck.healthyThreshold} checks`);
+      const reason = `primary healthy for ${this.config.healthCheck.healthyThreshold} checks`;
+      // a failing secondary is worse than a flapping primary: no hold then
+      if (this.#failing(secondary)) {
+        await this.#switch(group, 'primary', 'automatic', reason);
+      } else if (automatic) {
+        const hold = group.damping.hold(this.#ports.clock.nowMs());
+        if (hold) return this.#holdFailback(group, hold);
+        const { holdMs, flaps } = group.damping;
+        await this.#switch(group, 'primary', 'automatic', flaps > 0 ? `${reason}, held ${holdMs} ms after ${flaps} flaps` : reason);
       } else {
         this.#notify({
           atMs: this.#ports.clock.nowMs(),
@@ -280,6 +294,21 @@ export class FailoverController {
         });
       }
     }
+  }
+
+  /** Publishes a held failback once per hold and evaluates the group again when the hold ends. */
+  #holdFailback(group: GroupState, hold: FailbackHold): void {
+    if (!group.damping.announce(hold)) return;
+    const { events, clock } = this.#ports;
+    const { holdMs, untilMs, reason } = hold;
+    events.emit('controller', 'failback.held', { group: group.spec.id, holdMs, untilMs, reason });
+    this.#notify({
+      atMs: clock.nowMs(),
+      severity: 'info',
+      summary: `${group.spec.id}: automatic failback held until ${untilMs} ms (hold-down ${holdMs} ms): ${reason}`,
+    });
+    const task = clock.sleep(untilMs - clock.nowMs()).then(() => (this.#running ? this.#evaluate(group) : undefined));
+    this.#supervisor.detach(`evaluate:${group.spec.id}`, task);
   }
 
   /** Publishes a failed failover (no healthy member), once per spell in which the group cannot fail over. */
@@ -393,6 +422,9 @@ export class FailoverController {
     this.#log.close(event, status, reason);
     if (status === 'completed') {
       group.portFailures = 0;
+      const automatic = event.type === 'automatic';
+      if (event.direction === 'failover') group.damping.failedOver(this.#ports.clock.nowMs(), automatic);
+      else group.damping.failedBack(this.#ports.clock.nowMs(), automatic);
       if (event.direction === 'failover' && event.type !== 'planned') this.#supervisor.detach('scale', this.#scaleUp());
       this.#supervisor.detach(`evaluate:${group.spec.id}`, this.#evaluate(group));
     }

@@ -72,6 +72,17 @@ export interface ControllerConfig {
   scaleOnFailover?: { groupId: string; step: number };
   /** How failed port calls are retried; missing fields take `DEFAULT_RETRY_POLICY`'s (backoff.ts). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Failback hold-down: after an automatic failover, automatic failback waits until the primary has
+   * been healthy this long (doubled on each flap). Default healthyThreshold × intervalMs, i.e. no
+   * wait beyond the health verdict's own; 0 turns flap damping off. Manual failback ignores it.
+   * Defaults of the three damping fields: `failbackDampingPolicy` (failback-damping.ts).
+   */
+  failbackHoldMs?: number;
+  /** An automatic failover this soon after an automatic failback doubles the hold-down; none for this long resets it. Default 10 min. */
+  flapWindowMs?: number;
+  /** The hold-down never exceeds this. Default 10 min, or failbackHoldMs when that is longer. */
+  maxFailbackHoldMs?: number;
 }
 
 /** Everything the controller may use. Every port rejects with a PortError; the controller survives it. */
