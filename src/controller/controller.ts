@@ -48,6 +48,8 @@ const describe = (error: PortError): string => `${error.code}: ${error.message}`
  * at a time per group. It sees the world only through its ports. Every background loop and failover
  * step is supervised: a port error becomes a `controller`/`port.error` event and is retried with
  * backoff; a failover step that keeps failing ends its failover as `failed` or `rolled_back`.
+ * Automatic failback is flap-damped ({@link FailbackDamping}): a group that keeps failing over and
+ * back waits ever longer on its secondary before it fails back.
  */
 export class FailoverController {
   readonly #groups = new Map<string, GroupState>();

@@ -162,6 +162,23 @@ describe('failback flap damping', () => {
     expect(w.switches.map((s) => s.to)).toEqual(['secondary', 'primary']);
   });
 
+  it('does not hold a failback away from a secondary that fails', async () => {
+    const failbackHoldMs = 60_000;
+    const secondaryDownMs = 30_000;
+    const w = world({ failbackHoldMs }, (endpoint, nowMs) =>
+      endpoint === 'a' ? nowMs >= 10_000 && nowMs < 20_000 : endpoint === 'b' && nowMs >= secondaryDownMs,
+    );
+    w.controller.start();
+    await w.run(secondaryDownMs + (HEALTH.unhealthyThreshold + 1) * HEALTH.intervalMs);
+    const secondaryUnhealthyMs = w.of('resource.health').find((e) => e.detail.member === 'secondary' && e.detail.health === 'unhealthy')!.atMs;
+    // still inside the hold (it ends 60 s after the primary's streak began, about 20 s)
+    expect(secondaryUnhealthyMs).toBeLessThan(w.primaryBecame('healthy') - VERDICT_MS + failbackHoldMs);
+    expect(w.switches.map((s) => [s.atMs, s.to])).toEqual([
+      [w.switches[0]!.atMs, 'secondary'],
+      [secondaryUnhealthyMs, 'primary'],
+    ]);
+  });
+
   it('never fails back while the primary stays degraded, and counts degraded → healthy → degraded within the hold as a flap', async () => {
     // failoverOn: degraded; one failed check degrades the primary and fails the group over
     const failbackHoldMs = 10_000;
