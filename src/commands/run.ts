@@ -86,7 +86,8 @@ async function run(file: string, options: RunOptions): Promise<number> {
   }
   if (record === undefined || record.aborted) {
     const by = String(interrupt.signal.reason);
-    process.stderr.write(`\nfaildrill: run interrupted by ${by}${record ? '; every fault undone' : ' before the drill began; setup torn down'}, nothing reported\n`);
+    const checks = record ? `; ${record.invariants.map((i) => `${i.name} ${i.pass ? 'pass' : `FAIL (${i.message})`}`).join(', ')}` : '';
+    process.stderr.write(`\nfaildrill: run interrupted by ${by}${record ? '; every fault undone' : ' before the drill began; setup torn down'}${checks}; nothing reported\n`);
     interrupt.reraise();
     return by === 'SIGTERM' ? 143 : 130;
   }

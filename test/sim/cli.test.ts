@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { faultCatalogue } from '../../src/faults/catalogue.js';
 import { faildrill, repoRoot, tempDir, tempFile } from '../helpers/cli.js';
 
 const strict = readFileSync(join(repoRoot, 'scenarios/dns-failover.yaml'), 'utf8').replace('rto: "< 120s"', 'rto: "< 10s"');
@@ -50,7 +51,9 @@ describe('faildrill CLI', () => {
     expect(aws.stderr).toContain("target 'aws' is not available yet");
     const host = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'host', '--no-history']);
     expect(host.code).toBe(2);
-    expect(host.stderr).toContain('setup.dns: the host target has no DNS layer');
+    // the host target's capabilities mark DNS as planned: the message names the file, line, field and target
+    expect(host.stderr).toMatch(/^scenarios\/dns-failover\.yaml:\d+:\d+: setup\.dns: .* not available on the host target yet/m);
+    expect(host.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('lists the shipped scenarios with their descriptions', () => {
@@ -76,10 +79,13 @@ describe('faildrill faults', () => {
   it('lists every fault of the catalogue with the targets that can apply it today', () => {
     const r = faildrill(['faults']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^network-drop +yes +yes +- /m);
-    expect(r.stdout).toMatch(/^aws:rds:failover-db-cluster +yes +- +- /m);
-    const json = JSON.parse(faildrill(['faults', '--json']).stdout) as Array<{ action: string; targets: Record<string, string> }>;
-    expect(json.map((k) => k.action)).toContain('aws:network:disrupt-connectivity');
-    expect(json.every((k) => typeof k.targets.sim === 'string')).toBe(true);
+    // columns: sim, host, then the planned aws flavours (moto, LocalStack)
+    expect(r.stdout).toMatch(/^network-drop +yes +yes +- +- /m);
+    expect(r.stdout).toMatch(/^aws:rds:failover-db-cluster +yes +- +soon +soon /m);
+    const json = JSON.parse(faildrill(['faults', '--json']).stdout) as Array<{ action: string; targets: Record<string, { support: string; how: string }> }>;
+    expect(json.map((k) => k.action)).toEqual(faultCatalogue.map((k) => k.action));
+    // the simulator applies every fault of the catalogue; the host none of the FIS actions
+    expect(json.every((k) => k.targets.sim!.support === 'yes' && k.targets.sim!.how.length > 0)).toBe(true);
+    expect(json.filter((k) => k.action.startsWith('aws:')).map((k) => k.targets.host!.support)).toEqual(['no', 'no', 'no', 'no', 'no']);
   });
 });

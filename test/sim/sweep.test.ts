@@ -41,10 +41,10 @@ describe('faildrill sweep', () => {
     for (const name of ['detection', 'switch', 'rto'] as const) {
       const d = report.distribution[name];
       expect(d.count + d.never).toBe(30);
-      expect(d.p50Ms!).toBeLessThanOrEqual(d.p95Ms!);
-      expect(d.p95Ms!).toBeLessThanOrEqual(d.p99Ms!);
-      expect(d.p99Ms!).toBeLessThanOrEqual(d.maxMs!);
-      expect(d.maxMs).toBe(Math.max(...report.rows.map((r) => r[`${name}Ms`] ?? -1)));
+      // nearest-rank percentiles of the rows that have the figure (rank = ceil(p/100 × n))
+      const values = report.rows.map((r) => r[`${name}Ms`]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+      const nearestRank = (p: number) => values[Math.max(1, Math.ceil((p / 100) * values.length)) - 1];
+      expect([d.p50Ms, d.p95Ms, d.p99Ms, d.maxMs]).toEqual([nearestRank(50), nearestRank(95), nearestRank(99), values.at(-1)]);
     }
     expect(report.distribution.rto.maxMs!).toBeGreaterThan(report.distribution.rto.p50Ms!);
     expect(report.worst!.rtoMs).toBe(report.distribution.rto.maxMs);
@@ -107,7 +107,8 @@ describe('faildrill sweep', () => {
     }
     expect(r.stdout).toMatch(/shrunk seed \d+ \(rto:exceeded\): 2 → 1 fault/);
     expect(r.report.failures.filter((f) => !f.shrunk)).toHaveLength(10);
-  });
+    // a sweep of 12 seeds and two shrinks through the CLI: seconds of work, more on a machine busy with host drills
+  }, 60_000);
 
   it('with --swarm, writes the worst seed as a drawn scenario whose replay gives the same result', () => {
     const swarmed = tempFile(
@@ -117,7 +118,7 @@ describe('faildrill sweep', () => {
     const r = sweep([swarmed, '--seeds', '1..12', '--swarm', '--no-shrink']);
     expect(r.code, r.stderr).toBe(r.report.verdict === 'pass' ? 0 : 1);
     expect(r.report.swarm).toBe(true);
-    expect(new Set(r.report.rows.map((row) => row.drawn!['load.clients'])).size).toBeGreaterThan(3);
+    // the drawn fault times and durations change what clients see: the seeds do not all give one RTO
     expect(new Set(r.report.rows.map((row) => row.rtoMs)).size).toBeGreaterThan(3);
     const worst = r.report.worst!;
     const replayFile = join(r.out, worst.replay.file);
