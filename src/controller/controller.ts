@@ -287,7 +287,8 @@ export class FailoverController {
         const hold = group.damping.hold(this.#ports.clock.nowMs());
         if (hold) return this.#holdFailback(group, hold);
         const { holdMs, flaps } = group.damping;
-        await this.#switch(group, 'primary', 'automatic', flaps > 0 ? `${reason}, held ${holdMs} ms after ${flaps} flaps` : reason);
+        const held = holdMs > this.config.healthCheck.healthyThreshold * this.config.healthCheck.intervalMs;
+        await this.#switch(group, 'primary', 'automatic', held ? `${reason}, held ${holdMs} ms (${flaps} flap${flaps === 1 ? '' : 's'})` : reason);
       } else {
         this.#notify({
           atMs: this.#ports.clock.nowMs(),
