@@ -1,15 +1,5 @@
-import type { FailoverController } from '../controller/controller.js';
-import type {
-  Clock,
-  DatabasePort,
-  DnsPort,
-  HealthProbePort,
-  LeasePort,
-  LoadBalancerPort,
-  Rng,
-  ScalingGroupPort,
-  VirtualIpPort,
-} from '../controller/ports.js';
+import type { ControllerPorts, FailoverController } from '../controller/controller.js';
+import type { Clock, Rng } from '../controller/ports.js';
 import type { EventDetail, EventLog } from '../measure/events.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import type { SampleSeries } from '../measure/samples.js';
@@ -34,16 +24,8 @@ export type FaultEffect = Pick<FaultSpec, 'id' | 'action' | 'target'> & Partial<
 /** Takes a fault back; resolves once it is undone. Safe to call once. */
 export type Undo = () => Promise<void>;
 
-/** The ports a target lends the controller (clock, rng, events and the notifier come from the runner). */
-export interface TargetPorts {
-  probe: HealthProbePort;
-  dns?: DnsPort;
-  loadBalancer?: LoadBalancerPort;
-  virtualIp?: VirtualIpPort;
-  lease?: LeasePort;
-  database?: DatabasePort;
-  scalingGroup?: ScalingGroupPort;
-}
+/** The ports a target lends the controller: a health probe, and a port per layer it has (clock, rng, events and the notifier come from the runner). */
+export type TargetPorts = Omit<ControllerPorts, 'clock' | 'rng' | 'events' | 'notifier'>;
 
 /** What a session leaves for measurement besides the event log. */
 export interface SessionRecord {
