@@ -53,6 +53,8 @@ function describeEvent(e: RunEvent): string | undefined {
       return pc.yellow(
         `controller: ${d.port}.${d.operation} failed in ${d.loop} (${d.code}, attempt ${d.attempt}${d.retryInMs !== undefined ? `, retry in ${formatDurationMs(Number(d.retryInMs))}` : d.retryable ? '' : ', not retryable'})`,
       );
+    case 'controller.failback.held':
+      return pc.yellow(`controller: failback of ${d.group} held ${formatDurationMs(Number(d.holdMs))} (flap damping: ${d.reason})`);
     case 'controller.loop.crashed':
       return pc.red(`controller: ${d.loop} crashed: ${d.message}`);
     case 'invariant.violated':

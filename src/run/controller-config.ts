@@ -86,11 +86,11 @@ export function controllerConfigOf(scenario: Scenario): ControllerConfig {
     automaticFailover: controller.automaticFailover,
     failback: controller.failback,
     failoverOn: controller.failoverOn,
+    ...controller.damping,
     groups,
   };
 }
 
-/** Servers behind an endpoint id, independent of routing state: a server itself, or every target of a load balancer. */
 /**
  * Whether app server `server` writes through database member `on`: the database's `clients`, or every
  * server but its members when it names none (as the simulator and the host apps do).
@@ -101,6 +101,7 @@ export function dependsOnDatabase(scenario: Scenario, server: string, on: string
   return db.clients ? db.clients.includes(server) : server !== db.primary && server !== db.standby;
 }
 
+/** Servers behind an endpoint id, independent of routing state: a server itself, or every target of a load balancer. */
 export function serversBehind(scenario: Scenario, endpoint: string): string[] {
   const lb = scenario.setup.loadBalancer;
   if (lb && lb.id === endpoint) return [...new Set(lb.targetGroups.flatMap((tg) => tg.targets))];

@@ -275,6 +275,23 @@ const controllerHealthCheck = z
   })
   .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout }));
 
+/** Flap damping of automatic failback (after RFC 2439): defaults in src/controller/failback-damping.ts. */
+const failbackDamping = z
+  .strictObject({
+    failbackHold: duration('How long the primary must be healthy before an automatic failback (default: healthyThreshold × interval); doubles on each flap', 0, 86_400_000).optional(),
+    flapWindow: duration('A failover this soon after an automatic failback is a flap; a quiet window resets the hold (default 10m)', 0, 86_400_000).optional(),
+    maxFailbackHold: duration('The hold never grows beyond this (default 10m, or failbackHold if longer)', 0, 86_400_000).optional(),
+  })
+  .refine((d) => d.maxFailbackHold === undefined || d.failbackHold === undefined || d.maxFailbackHold >= d.failbackHold, {
+    message: 'expected maxFailbackHold ≥ failbackHold',
+    path: ['maxFailbackHold'],
+  })
+  .transform(({ failbackHold, flapWindow, maxFailbackHold }) => ({
+    ...(failbackHold !== undefined ? { failbackHoldMs: failbackHold } : {}),
+    ...(flapWindow !== undefined ? { flapWindowMs: flapWindow } : {}),
+    ...(maxFailbackHold !== undefined ? { maxFailbackHoldMs: maxFailbackHold } : {}),
+  }));
+
 const controller = z.strictObject({
   healthCheck: controllerHealthCheck.prefault({}),
   automaticFailover: z.boolean().prefault(true).meta({ description: 'Fail over without a human' }),
@@ -286,6 +303,7 @@ const controller = z.strictObject({
     .enum(['unhealthy', 'degraded'], { error: 'expected unhealthy or degraded' })
     .prefault('unhealthy')
     .meta({ description: 'Resource health that triggers an automatic failover' }),
+  damping: failbackDamping.optional(),
   layers: z
     .strictObject({
       dns: layerMode.prefault('platform'),
