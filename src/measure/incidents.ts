@@ -58,35 +58,39 @@ export function attribute(
   samples: SampleSeries,
 ): Attribution[] {
   const result: Attribution[] = windows.map(() => ({ errorCount: 0, requestCount: 0, errorBuckets: [] }));
-  const res = samples.resolutionMs;
-  const byServer = Object.entries(samples.byServer);
+  const give = (i: number, b: number, ok: number, err: number) => {
+    const a = result[i]!;
+    a.requestCount += ok + err;
+    a.errorCount += err;
+    if (err > 0 && a.errorBuckets.at(-1) !== b) a.errorBuckets.push(b);
+  };
   incidents.forEach((incident, k) => {
     const opener = incident.faults[0]!;
     const first = bucketOf(samples, incident.startMs);
     const end = k === incidents.length - 1 ? samples.ok.length : bucketOf(samples, incident.untilMs);
-    const owners = new Map<string, number[]>();
-    for (const [server] of byServer) owners.set(server, incident.faults.filter((i) => servers[i]!.has(server)));
+    if (end <= first) return;
+    const owned: Array<{ owner: number; from: number; counts: { ok: number[]; err: number[] } }> = [];
+    for (const [server, counts] of Object.entries(samples.byServer)) {
+      // faults are in injection order: the earliest that hits this server owns its requests once injected
+      const owner = incident.faults.find((i) => servers[i]!.has(server));
+      if (owner === undefined || owner === opener) continue;
+      owned.push({ owner, from: Math.max(first, bucketOf(samples, windows[owner]!.injectedAtMs)), counts });
+    }
+    // bucket by bucket, so that each fault's error buckets come in order
     for (let b = first; b < end; b++) {
-      const bucketEndMs = (b + 1) * res;
       let okLeft = samples.ok[b]!;
       let errLeft = samples.err[b]!;
-      const give = (i: number, ok: number, err: number) => {
-        const a = result[i]!;
-        a.requestCount += ok + err;
-        a.errorCount += err;
-        if (err > 0 && a.errorBuckets.at(-1) !== b) a.errorBuckets.push(b);
-      };
-      for (const [server, counts] of byServer) {
-        const owner = owners.get(server)!.find((i) => windows[i]!.injectedAtMs < bucketEndMs);
-        if (owner === undefined || owner === opener) continue;
+      if (okLeft + errLeft === 0) continue;
+      for (const { owner, from, counts } of owned) {
+        if (b < from) continue;
         const ok = counts.ok[b]!;
         const err = counts.err[b]!;
         if (ok + err === 0) continue;
-        give(owner, ok, err);
+        give(owner, b, ok, err);
         okLeft -= ok;
         errLeft -= err;
       }
-      if (okLeft + errLeft > 0) give(opener, okLeft, errLeft);
+      if (okLeft + errLeft > 0) give(opener, b, okLeft, errLeft);
     }
   });
   return result;
