@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, type Command } from 'commander';
-import { EnvironmentError, ExitCode } from '../errors.js';
+import { EnvironmentError, ExitCode, UsageError } from '../errors.js';
 import { headCommit, lastCommitOf } from '../history/git.js';
 import { appendHistory, DEFAULT_HISTORY_FILE, historyEntryOf, readHistory, sameScenario } from '../history/history.js';
 import type { RunContext } from '../reporters/reporter.js';
 import { DEFAULT_REPORTERS, ReportersMap, createReporters } from '../reporters/registry.js';
 import { assertRunnable } from '../run/capability-check.js';
 import { runDrill } from '../run/runner.js';
-import type { Target } from '../run/target.js';
-import { targetNames, targetOf } from '../targets/registry.js';
+import type { Target, TargetSettings } from '../run/target.js';
+import { TargetsMap, targetNames, targetOf } from '../targets/registry.js';
 import { onInterrupt } from './interrupt.js';
 import { buildResult } from '../run/result.js';
 import { version } from '../run/version.js';
@@ -50,19 +50,20 @@ function runId(seed: number): string {
 }
 
 /** Throws {@link EnvironmentError} (exit 3) naming exactly what the machine lacks for `target`. */
-async function assertEnvironment(target: Target, loaded: Awaited<ReturnType<typeof loadScenarioFile>>): Promise<void> {
-  const missing = await target.preflight(loaded.scenario);
+async function assertEnvironment(target: Target, loaded: Awaited<ReturnType<typeof loadScenarioFile>>, settings: TargetSettings): Promise<void> {
+  const missing = await target.preflight(loaded.scenario, settings);
   if (missing.length === 0) return;
   const lines = missing.map((m) => `  ${m.name}: needed for ${m.why} (${m.install})`);
   throw new EnvironmentError(`the ${target.name} target cannot run ${loaded.file} here; missing:\n${lines.join('\n')}`, missing.map((m) => m.name));
 }
 
-async function run(file: string, options: RunOptions): Promise<number> {
+async function run(file: string, options: RunOptions & Record<string, unknown>): Promise<number> {
   const target = targetOf(options.target);
+  const settings = targetSettings(target, options);
   const reporters = createReporters(options.reporter);
   const loaded = await loadScenarioFile(file);
   assertRunnable(target.capabilities, target.name, loaded);
-  await assertEnvironment(target, loaded);
+  await assertEnvironment(target, loaded, settings);
   const seed = options.seed ?? loaded.scenario.seed;
   const outDir = options.out ?? join('reports', loaded.scenario.name, runId(seed));
   const startedAt = new Date().toISOString();
@@ -74,6 +75,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     record = await runDrill(target, loaded.scenario, {
       seed,
       file,
+      settings,
       signal: interrupt.signal,
       onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
       onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
@@ -113,9 +115,27 @@ async function run(file: string, options: RunOptions): Promise<number> {
   return result.verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
 }
 
+/** The chosen target's own option values; another target's option is a usage error (exit 2). */
+function targetSettings(target: Target, options: Record<string, unknown>): TargetSettings {
+  for (const other of Object.values(TargetsMap)) {
+    if (other === target) continue;
+    for (const option of other.options ?? [])
+      if (options[option.key] !== undefined) throw new UsageError(`${option.flags.split(' ')[0]} is an option of the ${other.name} target; this run's target is ${target.name}`);
+  }
+  const settings: Record<string, string | undefined> = {};
+  for (const option of target.options ?? []) {
+    const value = options[option.key];
+    if (value === undefined) continue;
+    if (option.choices && !option.choices.includes(String(value)))
+      throw new UsageError(`${option.flags.split(' ')[0]} ${String(value)}: expected one of ${option.choices.join(', ')}`);
+    settings[option.key] = String(value);
+  }
+  return settings;
+}
+
 /** `faildrill run <file>`. */
 export function registerRun(cli: Command, setExit: (code: number) => void): void {
-  cli
+  const command = cli
     .command('run')
     .description('run one scenario and report detection, switch, RTO and failback against its expectations')
     .argument('<file>', 'scenario YAML file')
@@ -129,7 +149,10 @@ export function registerRun(cli: Command, setExit: (code: number) => void): void
     )
     .option('--target <target>', `where to run: ${targetNames().join(', ')}`, 'sim')
     .option('--history <file>', 'append one line per run to this history file (trends)', DEFAULT_HISTORY_FILE)
-    .option('--no-history', 'do not read or append the history')
+    .option('--no-history', 'do not read or append the history');
+  for (const target of Object.values(TargetsMap))
+    for (const option of target.options ?? []) command.option(option.flags, `[${target.name}] ${option.description}${option.choices ? ` (${option.choices.join(', ')})` : ''}`);
+  command
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (file: string, options: RunOptions) => setExit(await run(file, options)));
+    .action(async (file: string, options: RunOptions & Record<string, unknown>) => setExit(await run(file, options)));
 }

@@ -8,7 +8,7 @@ import { FaultBook } from './fault-book.js';
 import { LogNotifier } from './log-notifier.js';
 import { scheduleOperations } from './operations.js';
 import { scheduleProgress, type Progress } from './progress.js';
-import type { Target, TargetName } from './target.js';
+import type { Target, TargetName, TargetSettings } from './target.js';
 
 export type { Progress } from './progress.js';
 
@@ -18,6 +18,8 @@ export interface DrillOptions {
   file?: string;
   /** Aborts the drill (SIGINT/SIGTERM): setup stops, faults are undone, the run ends at once. */
   signal?: AbortSignal;
+  /** Values of the target's own options (`--aws moto`, …). */
+  settings?: TargetSettings;
   /** Every event as it is appended. */
   onEvent?: (event: RunEvent) => void;
   onProgress?: (progress: Progress) => void;
@@ -49,7 +51,12 @@ export interface DrillRecord {
  */
 export async function runDrill(target: Target, scenario: Scenario, options: DrillOptions): Promise<DrillRecord> {
   const signal = options.signal ?? new AbortController().signal;
-  await using session = await target.open(scenario, { seed: options.seed, ...(options.file ? { file: options.file } : {}), signal });
+  await using session = await target.open(scenario, {
+    seed: options.seed,
+    signal,
+    ...(options.file ? { file: options.file } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const { events } = session;
   if (options.onEvent) events.subscribe(options.onEvent);
   const config = controllerConfigOf(scenario);

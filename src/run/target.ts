@@ -45,6 +45,22 @@ export interface OpenOptions {
   file?: string;
   /** Aborted on SIGINT/SIGTERM: setup stops at its next step, a running drill ends at once. */
   signal: AbortSignal;
+  /** Values of the target's own command-line options ({@link Target.options}), by key. */
+  settings?: TargetSettings;
+}
+
+/** Values of a target's own options, by {@link TargetOption.key}. */
+export type TargetSettings = Readonly<Record<string, string | undefined>>;
+
+/** A command-line option a target adds to `faildrill run` (the aws target's `--aws moto`, `--allow-account`). */
+export interface TargetOption {
+  /** commander flags, e.g. `--aws <emulator>`. */
+  flags: string;
+  /** The value's key in {@link TargetSettings}: commander's camel case of the long flag (`allowAccount`). */
+  key: string;
+  description: string;
+  /** Allowed values; anything else exits 2. */
+  choices?: readonly string[];
 }
 
 /**
@@ -100,8 +116,10 @@ export interface Target {
   readonly capabilities: TargetCapabilities;
   /** Whether results are deterministic (same scenario and seed ⇒ same bytes), so sweeps may use it. */
   readonly deterministic: boolean;
+  /** Options of its own on `faildrill run` (shown under the target's name in `--help`). */
+  readonly options?: readonly TargetOption[];
   /** What this machine lacks to run `scenario` here (exit 3 when not empty). Touches nothing. */
-  preflight(scenario: Scenario): Promise<Missing[]>;
+  preflight(scenario: Scenario, settings?: TargetSettings): Promise<Missing[]>;
   open(scenario: Scenario, options: OpenOptions): Promise<Session>;
   /** Undoes what killed runs left behind (`faildrill cleanup`). */
   cleanup?(options: { force: boolean }): Promise<CleanupReport>;
