@@ -1,0 +1,59 @@
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+
+/** One member of a Route 53 failover pair, as faildrill's DNS server answers it. */
+export interface FailoverRecordSet {
+  /** Lower case, without the trailing dot. */
+  name: string;
+  setIdentifier: string;
+  failover: 'PRIMARY' | 'SECONDARY';
+  ttlSec: number;
+  /** IPv4 addresses the A record answers with. */
+  addresses: string[];
+  /** The Route 53 health check the member is judged by; absent: always healthy. */
+  healthCheckId?: string;
+}
+
+/** Health of a Route 53 health check: true or false once evaluated, undefined before. */
+export type HealthOf = (healthCheckId: string) => boolean | undefined;
+
+/** A DNS name as faildrill compares names: lower case, no trailing dot (RFC 4343: names compare case-insensitively). */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The failover member of a Route 53 record set, or undefined when it is not a failover A record.
+ * Throws for a failover alias record (an alias answers with another resource's addresses, which
+ * this DNS server does not resolve): the caller must say so rather than serve a partial record.
+ */
+export function fromRoute53RecordSet(set: ResourceRecordSet): FailoverRecordSet | undefined {
+  if (set.Type !== 'A' || (set.Failover !== 'PRIMARY' && set.Failover !== 'SECONDARY') || !set.Name) return undefined;
+  if (set.AliasTarget) throw new Error(`record ${set.Name} (${set.Failover}) is an alias to ${set.AliasTarget.DNSName ?? '?'}: faildrill's DNS server answers only failover records with addresses`);
+  return {
+    name: normalizeName(set.Name),
+    setIdentifier: set.SetIdentifier ?? set.Failover,
+    failover: set.Failover,
+    ttlSec: set.TTL ?? 0,
+    addresses: (set.ResourceRecords ?? []).flatMap((r) => (r.Value ? [r.Value] : [])),
+    ...(set.HealthCheckId ? { healthCheckId: set.HealthCheckId } : {}),
+  };
+}
+
+function isHealthy(set: FailoverRecordSet, health: HealthOf): boolean {
+  return set.healthCheckId === undefined || health(set.healthCheckId) !== false;
+}
+
+/**
+ * The member Route 53 answers with, by the rules of the Route 53 API Reference
+ * (`ResourceRecordSet.Failover`): the primary while it is healthy, whatever the secondary's health;
+ * the secondary while the primary is unhealthy and the secondary healthy; the primary again when the
+ * secondary is unhealthy too. A member without a health check counts as healthy, and so does one
+ * whose check has not been evaluated yet. Undefined when `sets` holds neither member.
+ */
+export function chooseFailoverMember(sets: readonly FailoverRecordSet[], health: HealthOf): FailoverRecordSet | undefined {
+  const primary = sets.find((s) => s.failover === 'PRIMARY');
+  const secondary = sets.find((s) => s.failover === 'SECONDARY');
+  if (primary && isHealthy(primary, health)) return primary;
+  if (secondary && isHealthy(secondary, health)) return secondary;
+  return primary ?? secondary;
+}
