@@ -124,7 +124,7 @@ export class InstanceServers {
 
   /** Asks the control plane now and opens or closes listeners to match. */
   refresh(): Promise<void> {
-    this.#lastPoll = this.#lastPoll.then(() => this.#apply());
+    this.#lastPoll = this.#lastPoll.catch(() => undefined).then(() => this.#apply());
     return this.#lastPoll;
   }
 
