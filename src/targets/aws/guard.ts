@@ -136,24 +136,35 @@ export class AwsGuard {
   }
 
   async #decide(): Promise<string | undefined> {
-    const real = this.realEndpoints();
-    if (real.length > 0 && this.#allowAccount === undefined) throw new RealAwsRefusedError(real);
+    this.#refuseUnchecked();
     if (this.#allowAccount === undefined) return undefined;
+    return verifyAccount(this.#clients.sts, this.#allowAccount, this.#clients.endpointOf('sts'));
+  }
+
+  /** Throws when no request may be sent at all: real AWS without `allowAccount`, or an account that an emulator's STS would vouch for. */
+  #refuseUnchecked(): void {
+    const real = this.realEndpoints();
+    if (real.length === 0) return;
+    if (this.#allowAccount === undefined) throw new RealAwsRefusedError(real);
     const stsEndpoint = this.#clients.endpointOf('sts');
-    if (real.length > 0 && isLoopbackEndpoint(stsEndpoint))
+    if (isLoopbackEndpoint(stsEndpoint))
       throw new AccountMismatchError(
         `--allow-account ${this.#allowAccount} cannot be checked: sts goes to the emulator at ${stsEndpoint} while ${real.map(where).join(', ')} ${real.length === 1 ? 'is' : 'are'} real AWS; send sts to AWS too. No request was sent.`,
       );
-    return verifyAccount(this.#clients.sts, this.#allowAccount, stsEndpoint);
   }
 
-  /** Puts the guard in front of every client: each command waits for {@link verify} (STS `GetCallerIdentity` itself excepted). */
+  /**
+   * Puts the guard in front of every client: each command waits for {@link verify}; STS
+   * `GetCallerIdentity` (the check itself) is only held to the refusals that need no request.
+   */
   install(): this {
     for (const service of AWS_SERVICES) {
       const client: Gated = this.#clients[service];
       client.middlewareStack.add(
         (next, context) => async (args) => {
-          if (!(context.clientName === 'STSClient' && context.commandName === 'GetCallerIdentityCommand')) await this.verify();
+          // the account check itself may go out once nothing forbids asking; every other call waits for its verdict
+          if (context.clientName === 'STSClient' && context.commandName === 'GetCallerIdentityCommand') this.#refuseUnchecked();
+          else await this.verify();
           return next(args);
         },
         { step: 'initialize', priority: 'high', name: 'faildrillAccountGuard' },
