@@ -2,6 +2,7 @@ import {
   AttachInstancesCommand,
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
   PutScalingPolicyCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -101,6 +102,14 @@ export async function createAutoscaling(
       }),
     ),
   );
+  // moto answers PutScalingPolicy without the PolicyARN; DescribePolicies has it
+  const policyArn =
+    policy.PolicyARN ??
+    (
+      await ctx.call('autoscaling', 'DescribePolicies', subject, () =>
+        autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: name, PolicyNames: [policyName] })),
+      )
+    ).ScalingPolicies?.[0]?.PolicyARN;
   const described = await ctx.call('autoscaling', 'DescribeAutoScalingGroups', subject, () =>
     autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })),
   );
@@ -111,7 +120,7 @@ export async function createAutoscaling(
     launchTemplateId,
     launchTemplateName,
     policyName,
-    policyArn: required(policy.PolicyARN, 'policy ARN'),
+    policyArn: required(policyArn, 'policy ARN'),
     instances: members,
     ...(spec.targetGroup ? { targetGroup: spec.targetGroup } : {}),
   };
