@@ -6,13 +6,14 @@ import { registerList } from './commands/list.js';
 import { registerReport } from './commands/report.js';
 import { EXIT_CODES_HELP } from './commands/exit-codes.js';
 import { registerRun } from './commands/run.js';
+import { registerSetup } from './commands/setup.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerValidate } from './commands/validate.js';
 import { ExitCode, FaildrillError } from './errors.js';
 import { version } from './run/version.js';
 
 /** Each command registers itself; one line per command here. */
-const COMMANDS = [registerRun, registerValidate, registerList, registerSweep, registerReport, registerHistory, registerCleanup, registerFaults];
+const COMMANDS = [registerRun, registerValidate, registerList, registerSweep, registerReport, registerHistory, registerCleanup, registerFaults, registerSetup];
 
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('faildrill')

@@ -23,3 +23,13 @@ export class EmulatorStartError extends FaildrillError {
     this.name = 'EmulatorStartError';
   }
 }
+
+/** Creating or updating an emulator's virtualenv failed (no network to PyPI, a build error). Exit 3. */
+export class VenvInstallError extends FaildrillError {
+  readonly code = 'VENV_INSTALL';
+  readonly exitCode = ExitCode.environment;
+  constructor(message: string) {
+    super(message);
+    this.name = 'VenvInstallError';
+  }
+}

@@ -115,7 +115,7 @@ export class LocalStackServer implements AsyncDisposable {
   /**
    * Starts `python -m localstack.runtime.main` from the LocalStack venv on 127.0.0.1 and waits for
    * `/_localstack/health`. Throws `EmulatorMissingError` (exit 3, naming `npx faildrill setup aws
-   * --localstack`) when the venv is absent or on a Python older than 3.12.
+   * --localstack`) when the venv is absent or on a Python older than its minimum (3.13).
    */
   static async start(options: LocalStackStartOptions): Promise<LocalStackServer> {
     const python = await requireVenv(LOCALSTACK_VENV, options.env);

@@ -35,7 +35,7 @@ describe('findPython', () => {
   fakePython(join(home, '.pyenv/versions/3.10.13/bin/python3.10'), '3.10.13');
   const path = [shims, bin].join(':');
 
-  it('skips shims that do not run and finds pyenv 3.13 for LocalStack (3.12 minimum, design.md §8)', async () => {
+  it('skips shims that do not run and finds the newest pyenv version at or above the minimum', async () => {
     const python = await findPython({ min: [3, 12], path, home });
     expect(python).toEqual({ path: join(home, '.pyenv/versions/3.13.0/bin/python3.13'), version: [3, 13, 0] });
   });

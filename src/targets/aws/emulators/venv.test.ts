@@ -37,11 +37,11 @@ describe('venv', () => {
     expect(venvDir(LOCALSTACK_VENV, env)).toBe(join(env.FAILDRILL_CACHE!, 'venvs', `localstack-${LOCALSTACK_VENV.version}`));
   });
 
-  it('pins what design.md §8 names: moto[server] 5.2.5; localstack-core 4.14.0 with cbor2<6, pyopenssl<26, localstack-twisted<26 on Python ≥ 3.12', () => {
+  it('pins what design.md §8 names: moto[server] 5.2.5; localstack-core 4.14.0 with cbor2<6, pyopenssl<26, localstack-twisted<26, on Python ≥ 3.13 (its tagging module needs warnings.deprecated)', () => {
     expect(MOTO_VENV.requirements).toContain('moto[server]==5.2.5');
     expect(LOCALSTACK_VENV.requirements).toEqual(expect.arrayContaining(['cbor2<6', 'pyopenssl<26', 'localstack-twisted<26']));
     expect(LOCALSTACK_VENV.requirements.some((r) => r.startsWith('localstack-core') && r.endsWith('==4.14.0'))).toBe(true);
-    expect(LOCALSTACK_VENV.minPython).toEqual([3, 12]);
+    expect(LOCALSTACK_VENV.minPython).toEqual([3, 13]);
   });
 
   it('a missing venv is the typed error naming `npx faildrill setup aws`, exit 3', async () => {
@@ -63,11 +63,11 @@ describe('venv', () => {
     await expect(requireVenv(MOTO_VENV, env)).rejects.toThrow(`moto 5.1.0 installed instead of ${MOTO_VENV.version}`);
   });
 
-  it('a LocalStack venv on a Python below 3.12 is not usable', async () => {
+  it('a LocalStack venv on a Python below its minimum is not usable', async () => {
     const env = cache();
-    fakeVenv(LOCALSTACK_VENV, env, '3.11.7', LOCALSTACK_VENV.version);
+    fakeVenv(LOCALSTACK_VENV, env, '3.12.1', LOCALSTACK_VENV.version);
     expect(await venvStatus(LOCALSTACK_VENV, env)).toMatchObject({ pythonOk: false, usable: false });
-    await expect(requireVenv(LOCALSTACK_VENV, env)).rejects.toThrow('needs ≥ 3.12');
+    await expect(requireVenv(LOCALSTACK_VENV, env)).rejects.toThrow(`its Python is 3.12.1, localstack-core needs ≥ ${LOCALSTACK_VENV.minPython.join('.')}`);
   });
 
   it('the pinned version is usable; current only once installed with today’s requirements', async () => {
@@ -100,7 +100,7 @@ describe('venv', () => {
     const env = cache();
     const error = await basePython(LOCALSTACK_VENV, env).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmulatorMissingError);
-    expect((error as Error).message).toContain('Python ≥ 3.12');
+    expect((error as Error).message).toContain(`Python ≥ ${LOCALSTACK_VENV.minPython.join('.')}`);
     expect((error as Error).message).toContain('npx faildrill setup aws --localstack');
   });
 });

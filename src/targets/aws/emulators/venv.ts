@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { Missing } from '../../../run/target.js';
-import { EmulatorMissingError, SETUP_COMMAND } from './errors.js';
+import { EmulatorMissingError, SETUP_COMMAND, VenvInstallError } from './errors.js';
 import { atLeast, findPython, formatVersion, probePython, type Python } from './python.js';
 
 const run = promisify(execFile);
@@ -36,15 +36,18 @@ export const MOTO_VENV: VenvSpec = {
 };
 
 /**
- * LocalStack community in host mode (design.md §8): Python ≥ 3.12 (3.11 fails inside its Route 53
- * store), the `runtime` extra (the gateway, hypercorn, moto-ext), and the pins 4.14.0 needs.
+ * LocalStack community in host mode (design.md §8) with the `runtime` extra (the gateway, hypercorn,
+ * moto-ext; without it the runtime stops at `No module named 'rolo'`) and the pins 4.14.0 needs.
+ * Python ≥ 3.13, not the 3.12 design.md §8 names: 4.14.0's `localstack/utils/tagging.py` imports
+ * `warnings.deprecated` (new in 3.13), so on 3.12 Route 53 CreateHostedZone and SNS CreateTopic
+ * fail with InternalError although the package declares `Requires-Python >=3.10`.
  */
 export const LOCALSTACK_VENV: VenvSpec = {
   name: 'localstack',
   distribution: 'localstack-core',
   version: '4.14.0',
   requirements: ['localstack-core[runtime]==4.14.0', 'cbor2<6', 'pyopenssl<26', 'localstack-twisted<26'],
-  minPython: [3, 12],
+  minPython: [3, 13],
   setupFlag: ' --localstack',
 };
 
@@ -117,7 +120,8 @@ export async function venvStatus(spec: VenvSpec, env: NodeJS.ProcessEnv = proces
   };
 }
 
-function venvProblem(spec: VenvSpec, status: VenvStatus): string {
+/** Why a venv is not usable, in a few words. */
+export function venvProblem(spec: VenvSpec, status: VenvStatus): string {
   if (!existsSync(status.python)) return 'no such virtualenv';
   if (!status.pythonVersion) return 'its Python does not run';
   if (!status.pythonOk) return `its Python is ${status.pythonVersion}, ${spec.distribution} needs ≥ ${formatVersion(spec.minPython)}`;
@@ -170,10 +174,10 @@ function streamed(command: string, args: string[], onLine: (line: string) => voi
         onLine(line);
       });
     }
-    child.on('error', reject);
+    child.on('error', (error) => reject(new VenvInstallError(`cannot run ${command}: ${error.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`\`${[command, ...args].join(' ')}\` failed (${code ?? signal}):\n${tail.join('\n')}`));
+      else reject(new VenvInstallError(`\`${[command, ...args].join(' ')}\` failed (${code ?? signal}):\n${tail.join('\n')}`));
     });
   });
 }
