@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
@@ -322,6 +323,19 @@ describe('RdsDatabasePort', () => {
       await expect(port.getWriter('db')).resolves.toBe('db-a');
     });
 
+    it("reads the replica's lag from CloudWatch's AWS/RDS ReplicaLag (seconds), and says when there is no datapoint", async () => {
+      const port = new RdsDatabasePort(aws.rds, aws.cloudwatch, resources, recorder());
+      await expect(port.replicationLagMs('db')).rejects.toMatchObject({ code: 'UNAVAILABLE', operation: 'replicationLagMs' });
+      const LAG_SEC = 3;
+      await aws.cloudwatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/RDS',
+          MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'drill-replica' }], Value: LAG_SEC, Unit: 'Seconds', Timestamp: new Date() }],
+        }),
+      );
+      await expect(port.replicationLagMs('db')).resolves.toBe(LAG_SEC * 1000);
+    });
+
     it("with replicaPromotion 'recorded', the accepted promotion makes the replica the writer and the event log says faildrill recorded it", async () => {
       const events = recorder();
       const port = new RdsDatabasePort(aws.rds, aws.cloudwatch, resources, events, { replicaPromotion: 'recorded' });
@@ -333,6 +347,27 @@ describe('RdsDatabasePort', () => {
         expect.objectContaining({ component: 'database', type: 'promotion.recorded', detail: expect.objectContaining({ database: 'db', instance: 'drill-replica', source: 'faildrill' }) }),
       ]);
       await expect(port.promote('db')).rejects.toMatchObject({ code: 'INVALID', operation: 'promote' });
+    });
+  });
+  describe('a Multi-AZ instance (RebootDBInstance ForceFailover)', () => {
+    let resources: PortResources;
+
+    beforeAll(async () => {
+      await moto.reset();
+      await aws.rds.send(
+        new CreateDBInstanceCommand({ DBInstanceIdentifier: 'drill-multi-az', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MultiAZ: true, ...credentials }),
+      );
+      resources = { instances: noInstances, database: { id: 'db', engine: 'rds-multi-az-instance', writer: 'drill-multi-az', hosts: { primary: 'db-a', standby: 'db-b' } } };
+    });
+
+    it("reads the primary host as the writer, and a failover that moto ignores (design.md §8) times out instead of being assumed", async () => {
+      const promoteTimeoutMs = 600;
+      const port = new RdsDatabasePort(aws.rds, aws.cloudwatch, resources, recorder(), { promoteTimeoutMs, pollMs: 100 });
+      await expect(port.getWriter('db')).resolves.toBe('db-a');
+      await expect(port.promote('db')).rejects.toMatchObject({ code: 'TIMEOUT', operation: 'promote' });
+      await expect(port.getWriter('db')).resolves.toBe('db-a');
+      // a synchronous standby has no lag (design.md §5)
+      await expect(port.replicationLagMs('db')).resolves.toBe(0);
     });
   });
 });

@@ -17,6 +17,7 @@ export const DEFAULT_PROMOTE_TIMEOUT_MS = 240_000;
 const DEFAULT_POLL_MS = 2_000;
 /** How far back `replicationLagMs` looks for the lag metric: CloudWatch publishes RDS metrics every 60 s. */
 const LAG_WINDOW_MS = 5 * 60_000;
+const LAG_PERIOD_SEC = 60;
 
 export interface RdsDatabasePortOptions {
   /**
@@ -102,16 +103,17 @@ export class RdsDatabasePort implements DatabasePort {
     if (db.engine === 'rds-multi-az-instance') return 0;
     const instance = lookup(db.standby, PORT, operation, `standby instance of database '${db.id}'`);
     const [metric, toMs] = db.engine === 'aurora' ? (['AuroraReplicaLag', 1] as const) : (['ReplicaLag', 1000] as const);
-    const endTime = new Date();
+    // end one period ahead, so the current, partial period counts (moto returns whole periods only)
+    const endTime = new Date(Date.now() + LAG_PERIOD_SEC * 1000);
     const answer = await portCall(PORT, operation, () =>
       this.cloudwatch.send(
         new GetMetricStatisticsCommand({
           Namespace: 'AWS/RDS',
           MetricName: metric,
           Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }],
-          StartTime: new Date(endTime.getTime() - LAG_WINDOW_MS),
+          StartTime: new Date(endTime.getTime() - LAG_WINDOW_MS - LAG_PERIOD_SEC * 1000),
           EndTime: endTime,
-          Period: 60,
+          Period: LAG_PERIOD_SEC,
           Statistics: ['Maximum'],
         }),
       ),
