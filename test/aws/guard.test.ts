@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListHostedZonesCommand } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { awsClients, EMULATOR_CREDENTIALS, type AwsClients, type AwsConnection } from '../../src/targets/aws/clients.js';
+import { AWS_SERVICES, awsClients, EMULATOR_CREDENTIALS, type AwsClients, type AwsConnection } from '../../src/targets/aws/clients.js';
 import { AccountMismatchError, AwsGuard, RealAwsRefusedError } from '../../src/targets/aws/guard.js';
 import { startMoto, type MotoHandle } from '../helpers/moto.js';
 
@@ -72,7 +72,7 @@ describe('the guard without --allow-account', () => {
     const refusal = await guard.verify().catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(RealAwsRefusedError);
     expect(refusal).toMatchObject({ exitCode: 2 });
-    expect((refusal as Error).message).toContain(`route53 at ${realRoute53}`);
+    expect((refusal as Error).message).toContain(`${AWS_SERVICES.join(', ')} at ${realRoute53}`);
     expect((refusal as Error).message).toContain('--allow-account <id>');
     await expect(real.route53.send(upsertRecord())).rejects.toBeInstanceOf(RealAwsRefusedError);
     await expect(real.sts.send(new GetCallerIdentityCommand({}))).rejects.toBeInstanceOf(RealAwsRefusedError);
@@ -84,7 +84,7 @@ describe('the guard without --allow-account', () => {
     new AwsGuard(real).install();
     const refusal = await real.route53.send(upsertRecord()).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(RealAwsRefusedError);
-    expect((refusal as Error).message).toContain("route53 at AWS's default endpoint");
+    expect((refusal as Error).message).toContain(`${AWS_SERVICES.join(', ')} at AWS's default endpoint`);
     expect(sockets()).toBe(0);
   });
 

@@ -36,8 +36,11 @@ export interface RealEndpoint {
   endpoint: string | undefined;
 }
 
-function where({ service, endpoint }: RealEndpoint): string {
-  return `${service} at ${endpoint ?? "AWS's default endpoint (no endpoint given)"}`;
+/** `route53, elbv2 at AWS's default endpoint (no endpoint given), sns at https://…`: services grouped by where they go. */
+function where(real: readonly RealEndpoint[]): string {
+  const byEndpoint = new Map<string | undefined, AwsService[]>();
+  for (const { service, endpoint } of real) byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), service]);
+  return [...byEndpoint].map(([endpoint, services]) => `${services.join(', ')} at ${endpoint ?? "AWS's default endpoint (no endpoint given)"}`).join('; ');
 }
 
 /** Real AWS without `--allow-account`: refused before any request is sent (exit 2). */
@@ -46,7 +49,7 @@ export class RealAwsRefusedError extends FaildrillError {
   readonly exitCode = ExitCode.invalidInput;
   constructor(readonly real: RealEndpoint[]) {
     super(
-      `refusing to call real AWS: ${real.map(where).join(', ')} ${real.length === 1 ? 'is' : 'are'} not an emulator on loopback. ` +
+      `refusing to call real AWS: ${where(real)} ${real.length === 1 ? 'is' : 'are'} not an emulator on loopback. ` +
         'faildrill changes nothing in an AWS account unless --allow-account <id> names the account of these credentials ' +
         '(checked with STS GetCallerIdentity first); no request was sent.',
     );
@@ -149,7 +152,7 @@ export class AwsGuard {
     const stsEndpoint = this.#clients.endpointOf('sts');
     if (isLoopbackEndpoint(stsEndpoint))
       throw new AccountMismatchError(
-        `--allow-account ${this.#allowAccount} cannot be checked: sts goes to the emulator at ${stsEndpoint} while ${real.map(where).join(', ')} ${real.length === 1 ? 'is' : 'are'} real AWS; send sts to AWS too. No request was sent.`,
+        `--allow-account ${this.#allowAccount} cannot be checked: sts goes to the emulator at ${stsEndpoint} while ${where(real)} ${real.length === 1 ? 'is' : 'are'} real AWS; send sts to AWS too. No request was sent.`,
       );
   }
 
