@@ -2,11 +2,16 @@
  * The aws target's data plane on loopback, no AWS needed: instance servers that follow the control
  * plane's instance state, the DNS server, the clients' TTL caches and the Route 53 checker, all on
  * the wall clock with real sockets. Every expected time is derived from the configuration below
- * (intervals, thresholds, timeouts, TTL) and the checkers' seeded phases.
+ * (intervals, thresholds, timeouts, TTL) and the checkers' seeded phases. The last group reads the
+ * records from a Route 53 zone on a moto server of its own (loopback too).
  */
 import { get, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { awsClients, EMULATOR_CREDENTIALS, type AwsClients } from '../../src/targets/aws/clients.js';
+import { Route53RecordSource } from '../../src/targets/aws/dataplane/route53-records.js';
+import { startMoto, type MotoHandle } from '../helpers/moto.js';
 import type { Clock } from '../../src/controller/ports.js';
 import { SeededRng } from '../../src/random/seeded-rng.js';
 import { startDnsServer, type DnsQueryLog, type DnsServer, type RecordSource } from '../../src/targets/aws/dataplane/dns-server.js';
@@ -323,4 +328,66 @@ describe('the data plane together', () => {
     expect(verdicts.map((v) => v.healthy)).toEqual([false]);
     expect(verdicts[0]!.atMs - stoppedAtMs).toBeLessThan(SPEC.failureThreshold * SPEC.intervalMs + LATE_MS);
   });
+});
+
+describe('records from a Route 53 zone (moto)', () => {
+  let moto: MotoHandle;
+  let aws: AwsClients;
+  beforeAll(async () => {
+    moto = await startMoto();
+    aws = awsClients({ region: 'us-east-1', endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
+  }, 60_000);
+  afterAll(async () => {
+    aws?.destroy();
+    await moto?.stop();
+  });
+
+  it("answers from the zone's failover record sets as refreshed, following the checker's health and a swap of roles", async () => {
+    const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: 'example.com', CallerReference: `dataplane-${Date.now()}` }));
+    const hostedZoneId = zone.HostedZone!.Id!;
+    const check = await aws.route53.send(
+      new CreateHealthCheckCommand({
+        CallerReference: `dataplane-hc-${Date.now()}`,
+        HealthCheckConfig: { Type: 'HTTP', IPAddress: '127.0.0.1', Port: 8080, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 },
+      }),
+    );
+    const healthCheckId = check.HealthCheck!.Id!;
+    const ttlSec = 30;
+    const set = (id: string, failover: 'PRIMARY' | 'SECONDARY', address: string, withCheck: boolean): ResourceRecordSet => ({
+      Name: 'app.example.com.',
+      Type: 'A',
+      SetIdentifier: id,
+      Failover: failover,
+      TTL: ttlSec,
+      ResourceRecords: [{ Value: address }],
+      ...(withCheck ? { HealthCheckId: healthCheckId } : {}),
+    });
+    const upsert = (sets: ResourceRecordSet[]) =>
+      aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: sets.map((ResourceRecordSet) => ({ Action: 'UPSERT', ResourceRecordSet })) } }));
+    await upsert([set('web-primary', 'PRIMARY', '10.0.0.1', true), set('web-secondary', 'SECONDARY', '10.0.0.2', false)]);
+
+    let primaryHealthy = true;
+    const source = new Route53RecordSource({ route53: aws.route53, hostedZoneId, health: (id) => (id === healthCheckId ? primaryHealthy : undefined) });
+    await source.refresh();
+    const { server } = await dnsServer(source);
+    const clients = new DnsClients({ server: server.address, clients: 1, honourTtlShare: 0, rng: new SeededRng(1), clock: wallClock() });
+    cleanups.push(() => clients.close());
+    const resolveFresh = async () => {
+      clients.clear();
+      return clients.resolve(0, 'app.example.com');
+    };
+
+    expect(source.zones()).toEqual(['example.com']);
+    expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.1'], ttlSec });
+    primaryHealthy = false;
+    expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.2'], ttlSec });
+    primaryHealthy = true;
+
+    // The controller's way (controller mode): UPSERT both sets with the roles swapped. The snapshot serves the old roles until refreshed.
+    await upsert([set('web-primary', 'SECONDARY', '10.0.0.1', true), set('web-secondary', 'PRIMARY', '10.0.0.2', false)]);
+    expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.1'] });
+    await source.refresh();
+    expect(source.answer('app.example.com')?.setIdentifier).toBe('web-secondary');
+    expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.2'] });
+  }, 30_000);
 });

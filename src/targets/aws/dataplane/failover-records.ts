@@ -48,7 +48,9 @@ function isHealthy(set: FailoverRecordSet, health: HealthOf): boolean {
  * (`ResourceRecordSet.Failover`): the primary while it is healthy, whatever the secondary's health;
  * the secondary while the primary is unhealthy and the secondary healthy; the primary again when the
  * secondary is unhealthy too. A member without a health check counts as healthy, and so does one
- * whose check has not been evaluated yet. Undefined when `sets` holds neither member.
+ * whose check has not been evaluated yet (Route 53 Developer Guide, "How Amazon Route 53 determines
+ * whether a health check is healthy": a new check is healthy "until there's enough data").
+ * Undefined when `sets` holds neither member.
  */
 export function chooseFailoverMember(sets: readonly FailoverRecordSet[], health: HealthOf): FailoverRecordSet | undefined {
   const primary = sets.find((s) => s.failover === 'PRIMARY');

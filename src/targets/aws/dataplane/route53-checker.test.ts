@@ -124,6 +124,18 @@ describe('Route53Checker on the virtual clock', () => {
     expect(verdicts).toEqual([]);
   });
 
+  it('stops by itself at stopAtMs: every checker checks only before it', async () => {
+    const stopAtMs = 5 * spec.intervalMs;
+    const engine = new Engine();
+    const clock = new VirtualClock(engine);
+    const checks: CheckResult[] = [];
+    const checker = new Route53Checker({ spec, clock, rng: new SeededRng(4), transport: { open: () => attempt('ok') }, onVerdict: () => undefined, onCheck: (c) => checks.push(c), stopAtMs });
+    checker.start();
+    await engine.runUntil(20 * spec.intervalMs);
+    expect(checks).toHaveLength(5 * CHECKERS);
+    expect(Math.max(...checks.map((c) => c.startedAtMs))).toBeLessThan(stopAtMs);
+  });
+
   it('refuses timeouts that do not fit in the interval', () => {
     const clock = new VirtualClock(new Engine());
     expect(

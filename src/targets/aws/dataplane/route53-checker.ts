@@ -16,23 +16,25 @@ export interface CheckTransport {
 }
 
 /**
- * A Route 53 health check's configuration. Route 53 offers request intervals of 10 s and 30 s and
- * failure thresholds 1–10 (the scenario schema enforces both); tests may shorten the times.
+ * A Route 53 health check's configuration. "Developer guide" below is the Route 53 Developer Guide,
+ * "How Amazon Route 53 determines whether a health check is healthy"; defaults in
+ * `src/scenario/defaults.ts`. Route 53 offers intervals of 10 s and 30 s and thresholds 1–10 (the
+ * scenario schema enforces both); tests may shorten the times.
  */
 export interface Route53CheckerSpec {
   healthCheckId: string;
-  /** Each checker's request interval: 30 s standard, 10 s fast (Route 53 developer guide, "Values that you specify when you create or update health checks"). */
+  /** Each checker's request interval: 30 s standard or 10 s (developer guide; API `RequestInterval`). */
   intervalMs: number;
-  /** Results in a row before a checker changes its view: 1–10, default 3 (same page). */
+  /** Consecutive results before a checker changes its view: 1–10, default 3 (API `FailureThreshold`). */
   failureThreshold: number;
-  /** Checker regions, each checker on its own phase (Route 53 API `Regions`: at least 3, 8 by default). */
+  /** Checker regions (API `Regions`: at least 3, all 8 by default); checkers do not coordinate, each on its own phase (developer guide). */
   regions: number;
   checkersPerRegion: number;
-  /** The endpoint is healthy while more than this share of checkers report healthy: 0.18 (developer guide, "How Route 53 determines whether a health check is healthy"). */
+  /** The endpoint is healthy while more than this share of checkers report healthy: 0.18 (developer guide). */
   healthyCheckerShare: number;
-  /** The TCP connection must be made within 4 s (developer guide, "How Route 53 determines…": HTTP and HTTPS checks). */
+  /** HTTP: the TCP connection must be made within 4 s (developer guide). */
   connectTimeoutMs: number;
-  /** Then a 2xx or 3xx status must arrive within 2 s (same page). */
+  /** HTTP: then a status ≥ 200 and < 400 must arrive within 2 s of connecting (developer guide; API `HealthCheckConfig.Type`). */
   responseTimeoutMs: number;
 }
 
@@ -63,6 +65,8 @@ export interface Route53CheckerOptions {
   /** Draws each checker's phase; fork it per health check from the run's Rng. */
   rng: Rng;
   onVerdict: (verdict: HealthVerdict) => void;
+  /** Run time at which the checkers stop by themselves (the run's end plus its teardown margin); default: at {@link Route53Checker.stop} only. */
+  stopAtMs?: number;
   /** Every check's outcome (progress, tests); most sessions leave it out. */
   onCheck?: (result: CheckResult) => void;
 }
@@ -80,13 +84,15 @@ const TIMED_OUT = Symbol('timed out');
 
 /**
  * Route 53 health evaluation done by faildrill, for emulators that never evaluate health checks
- * (design.md §8). The rules are the simulator's (`src/simulator/route53.ts`) and Route 53's: every
- * checker sends one request per interval from its own seeded phase; a check passes on a 2xx/3xx
- * status; a refused connection fails at once, a check that gets no answer fails only when its
- * timeout runs out (connect 4 s, then response 2 s); a checker changes its view after
- * `failureThreshold` results in a row; the endpoint is healthy while more than 18 % of checkers
- * report healthy. It starts healthy, as the simulator's does. Time and phases come only from the
- * injected Clock and Rng.
+ * (design.md §8). The same rules as the simulator's model (`src/simulator/route53.ts`), each from
+ * the documents named on {@link Route53CheckerSpec}: every checker sends one request per interval
+ * from its own seeded phase; a checker changes its view after `failureThreshold` results in a row;
+ * the endpoint is healthy while more than 18 % of checkers report healthy; a new check starts
+ * healthy ("until there's enough data", developer guide). One difference in kind: here a check
+ * takes real time, so a refused connection fails at once and a check that gets no answer fails
+ * only when its timeout runs out (connect 4 s, then response 2 s), where the simulator's checks
+ * settle at the instant they are sent. Time and phases come only from the injected Clock and Rng;
+ * `onVerdict` must not throw.
  */
 export class Route53Checker {
   readonly #checkers: Checker[] = [];
@@ -144,6 +150,7 @@ export class Route53Checker {
     const { clock, spec } = this.options;
     for (let k = 0; ; k++) {
       const atMs = this.#startedAtMs + checker.phaseMs + k * spec.intervalMs;
+      if (atMs >= (this.options.stopAtMs ?? Infinity)) return;
       const waitMs = atMs - clock.nowMs();
       if (waitMs > 0) await clock.sleep(waitMs);
       if (this.#stopped) return;
