@@ -9,7 +9,9 @@ import { get, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeImagesCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { awsClients, EMULATOR_CREDENTIALS, type AwsClients } from '../../src/targets/aws/clients.js';
+import { ec2InstanceStates } from '../../src/targets/aws/dataplane/ec2-instance-states.js';
 import { Route53RecordSource } from '../../src/targets/aws/dataplane/route53-records.js';
 import { startMoto, type MotoHandle } from '../helpers/moto.js';
 import type { Clock } from '../../src/controller/ports.js';
@@ -330,7 +332,7 @@ describe('the data plane together', () => {
   });
 });
 
-describe('records from a Route 53 zone (moto)', () => {
+describe('the control plane on moto', () => {
   let moto: MotoHandle;
   let aws: AwsClients;
   beforeAll(async () => {
@@ -389,5 +391,33 @@ describe('records from a Route 53 zone (moto)', () => {
     await source.refresh();
     expect(source.answer('app.example.com')?.setIdentifier).toBe('web-secondary');
     expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.2'] });
+  }, 30_000);
+
+  it('instance servers follow DescribeInstances: stopped refuses, started serves, terminated refuses', async () => {
+    const images = await aws.ec2.send(new DescribeImagesCommand({}));
+    const run = await aws.ec2.send(new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }));
+    const instance = run.Instances![0]!;
+    const instanceId = instance.InstanceId!;
+    const servers = await InstanceServers.start({
+      instances: [{ instanceId, serverId: 'web-primary', address: instance.PrivateIpAddress! }],
+      source: ec2InstanceStates(aws.ec2, [instanceId]),
+      clock: wallClock(),
+      pollIntervalMs: 60_000,
+      lifetimeMs: 60_000,
+    });
+    cleanups.push(() => servers.close());
+    const url = `${servers.endpoint(instanceId).url}/`;
+    expect(servers.byAddress(instance.PrivateIpAddress!)?.instanceId).toBe(instanceId);
+    expect(await httpGet(url)).toMatchObject({ status: 200, server: 'web-primary' });
+
+    await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    await servers.refresh();
+    expect(await httpGet(url)).toEqual({ error: 'ECONNREFUSED' });
+    await aws.ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+    await servers.refresh();
+    expect(await httpGet(url)).toMatchObject({ status: 200, server: 'web-primary' });
+    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    await servers.refresh();
+    expect(await httpGet(url)).toEqual({ error: 'ECONNREFUSED' });
   }, 30_000);
 });
