@@ -23,7 +23,8 @@ export function httpCheckTransport(url: string): CheckTransport {
         req.once('error', (err: NodeJS.ErrnoException) => reject(new Error(reasonOf(err))));
       });
       const response = new Promise<number>((resolve, reject) => {
-        req!.once('response', (res) => {
+        if (!req) return reject(new Error(`cannot request ${url}`));
+        req.once('response', (res) => {
           resolve(res.statusCode ?? 0);
           res.resume();
           res.once('end', () => req!.destroy());
@@ -32,8 +33,8 @@ export function httpCheckTransport(url: string): CheckTransport {
       });
       connected.catch(() => undefined);
       response.catch(() => undefined);
-      req!.end();
-      return { connected, response, abort: () => req!.destroy() };
+      req?.end();
+      return { connected, response, abort: () => req?.destroy() };
     },
   };
 }
