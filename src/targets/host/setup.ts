@@ -7,7 +7,7 @@ import { HostProbePort } from './ports.js';
 import { NsProcess } from './process.js';
 import { programFile } from './programs/locate.js';
 import { CHECK_SCRIPT } from './programs/track-script.js';
-import { abortError, waitUntil } from './timers.js';
+import { abortError, waitUntil } from '../shared/timers.js';
 import { buildTopology } from './topology.js';
 import { VipObserver } from './vip.js';
 import type { Emit, HostWorld } from './world.js';

@@ -2,7 +2,7 @@ import { PortError } from '../../controller/port-error.js';
 import type { VirtualIpPort } from '../../controller/ports.js';
 import type { EventDetail } from '../../measure/events.js';
 import type { KeepalivedNode, VipSpec } from './keepalived.js';
-import { sleep } from './timers.js';
+import { sleep } from '../shared/timers.js';
 import type { VipObserver } from './vip.js';
 
 type Emit = (component: string, type: string, detail: EventDetail) => void;

@@ -3,10 +3,11 @@ import type { EventDetail } from '../../measure/events.js';
 import type { HostLoad } from '../../load/host-load.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { Journal, stateRoot } from './journal.js';
-import { WallClock, type HostProbePort } from './ports.js';
+import type { HostProbePort } from './ports.js';
+import { WallClock } from '../shared/wall-clock.js';
 import type { NsProcess } from './process.js';
 import { HostServices } from './services.js';
-import { waitUntil } from './timers.js';
+import { waitUntil } from '../shared/timers.js';
 import { planTopology, runTag, type HostPlan } from './topology.js';
 import type { VipObserver } from './vip.js';
 
