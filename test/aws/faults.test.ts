@@ -19,6 +19,7 @@ import { EFFECT_BY_FAILDRILL } from '../../src/targets/aws/faults/effects.js';
 import { isoDuration } from '../../src/targets/aws/faults/fis-template.js';
 import { injectAwsFault } from '../../src/targets/aws/faults/inject.js';
 import { subnetDisrupted } from '../../src/targets/aws/faults/network-acl.js';
+import { undoPendingFaults } from '../../src/targets/aws/faults/replay.js';
 import type { TaggedResource } from '../../src/targets/aws/provision/resources.js';
 import { RUN_ID_TAG } from '../../src/targets/aws/provision/tags.js';
 import { startMoto, type MotoHandle } from '../helpers/moto.js';
@@ -197,6 +198,27 @@ describe('aws:network:disrupt-connectivity', () => {
   });
 });
 
+describe('a run killed with faults applied', () => {
+  it('the journal alone puts the instance and the subnet back and stops the experiments', async () => {
+    const ctx = context();
+    await inject(ctx, { id: 'killed-stop', action: 'aws:ec2:stop-instances', target: 'web-stop' });
+    await inject(ctx, { id: 'killed-cut', action: 'aws:network:disrupt-connectivity', target: 'web-cut' });
+    expect(await subnetDisrupted(aws.ec2, instanceIds['web-cut']!)).toBe(true);
+    // no undo is called: the run "died"; cleanup has the journal lines only
+    const lines = ctx.journaled.map((entry) => JSON.parse(JSON.stringify(entry)) as AwsFaultJournalEntry);
+    expect(await undoPendingFaults(aws, lines)).toEqual(['killed-cut', 'killed-stop']);
+    expect(await subnetDisrupted(aws.ec2, instanceIds['web-cut']!)).toBe(false);
+    expect(['pending', 'running']).toContain(await instanceState(instanceIds['web-stop']!));
+    const left = await aws.ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: `tag:${RUN_ID_TAG}`, Values: [runId] }] }));
+    expect(left.NetworkAcls ?? []).toEqual([]);
+    for (const t of ctx.tracked.filter((r) => r.kind === 'fis:experiment')) {
+      const state = (await aws.fis.send(new GetExperimentCommand({ id: t.id }))).experiment!.state!.status;
+      expect(['stopped', 'completed']).toContain(state);
+    }
+    expect(await undoPendingFaults(aws, lines)).toEqual(['killed-cut', 'killed-stop']);
+  });
+});
+
 describe('aws:ec2:terminate-instances', () => {
   it('terminates the instance; undo only stops the experiment', async () => {
     const ctx = context();
@@ -264,10 +286,10 @@ describe('what the faults created', () => {
   it('is tagged with the run id and deletable', async () => {
     const templates = (await aws.fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates ?? [];
     const ours = templates.filter((t) => t.tags?.[RUN_ID_TAG] === runId);
-    // one template per fault injected against moto's FIS above: stop, disrupt, terminate, failover, reboot
-    expect(ours).toHaveLength(5);
+    // one template per fault injected against moto's FIS above: stop, disrupt, killed stop, killed disrupt, terminate, failover, reboot
+    expect(ours).toHaveLength(7);
     const experiments = (await aws.fis.send(new ListExperimentsCommand({}))).experiments ?? [];
-    expect(experiments.filter((e) => e.tags?.[RUN_ID_TAG] === runId)).toHaveLength(5);
+    expect(experiments.filter((e) => e.tags?.[RUN_ID_TAG] === runId)).toHaveLength(7);
     for (const t of ours) await aws.fis.send(new DeleteExperimentTemplateCommand({ id: t.id }));
     const left = (await aws.fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates ?? [];
     expect(left.filter((t) => t.tags?.[RUN_ID_TAG] === runId)).toEqual([]);
