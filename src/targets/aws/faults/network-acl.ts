@@ -102,10 +102,15 @@ export interface NetworkDisruption {
 export async function createDenyAllAcl(ec2: EC2Client, vpcId: string, label: RunLabel, name: string): Promise<string> {
   const acl = await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'network-acl', Tags: runTags(label, name) }] }));
   const aclId = acl.NetworkAcl!.NetworkAclId!;
-  for (const Egress of [false, true]) {
-    await ec2.send(
-      new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: DENY_ALL_RULE_NUMBER, Protocol: '-1', RuleAction: 'deny', Egress, CidrBlock: '0.0.0.0/0' }),
-    );
+  try {
+    for (const Egress of [false, true]) {
+      await ec2.send(
+        new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: DENY_ALL_RULE_NUMBER, Protocol: '-1', RuleAction: 'deny', Egress, CidrBlock: '0.0.0.0/0' }),
+      );
+    }
+  } catch (err) {
+    await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: aclId })).catch(() => undefined);
+    throw err;
   }
   return aclId;
 }
