@@ -125,7 +125,7 @@ describe('OpenLoopLoad', () => {
     const durationMs = 800;
     const blockMs = 300;
     const clock = wallClock();
-    const { load: l, samples } = load({ clock, ratePerSec, clients, durationMs, timeoutMs: 2_000, target: () => ({ url, via: 'lb' }) });
+    const { load: l, samples, recorder } = load({ clock, ratePerSec, clients, durationMs, timeoutMs: 2_000, target: () => ({ url, via: 'lb' }) });
     const block = { fromMs: 0, toMs: 0 };
     setTimeout(() => {
       block.fromMs = clock.nowMs();
@@ -145,6 +145,13 @@ describe('OpenLoopLoad', () => {
     }
     // The first request due after the stall began waited almost all of it.
     expect(l.totals().latencyMs.max).toBeGreaterThanOrEqual(blockMs - intervalMs);
+    // The recorder counts them where they were due, not where they left.
+    const series = recorder.finish();
+    for (let bucket = 0; bucket < series.ok.length; bucket++) {
+      const due = samples.filter((s) => Math.floor(s.scheduledMs / recorder.resolutionMs) === bucket);
+      expect(series.ok[bucket]).toBe(due.length);
+      if (due.some((s) => held.includes(s))) expect(series.p99Ms[bucket]).toBeGreaterThanOrEqual(Math.floor(Math.min(...due.filter((s) => held.includes(s)).map((s) => block.toMs - s.scheduledMs))));
+    }
   });
 
   it('keeps at most maxInFlight requests open; one more is an overload error, not queued', async () => {
