@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { TargetCapabilities } from '../run/capabilities.js';
 import type { Target } from '../run/target.js';
-import { awsLocalStackCapabilities, awsMotoCapabilities } from './aws/capabilities.js';
+import { awsTarget } from './aws/target.js';
 import { hostTarget } from './host/target.js';
 import { simTarget } from './sim/target.js';
 
@@ -12,18 +12,11 @@ import { simTarget } from './sim/target.js';
 export const TargetsMap: Readonly<Record<string, Target>> = Object.freeze({
   sim: simTarget,
   host: hostTarget,
+  aws: awsTarget,
 });
 
 /** Targets that are planned but not built yet: named in messages and the README's matrix. */
-export const PlannedTargets: ReadonlyArray<{ name: string; columns: MatrixColumn[] }> = [
-  {
-    name: 'aws',
-    columns: [
-      { title: 'aws (moto)', capabilities: awsMotoCapabilities },
-      { title: 'aws (LocalStack, licensed)', capabilities: awsLocalStackCapabilities },
-    ],
-  },
-];
+export const PlannedTargets: ReadonlyArray<{ name: string; columns: MatrixColumn[] }> = [];
 
 /** One column of the capability matrix. */
 export interface MatrixColumn {

@@ -1,0 +1,305 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FailoverController } from '../../controller/controller.js';
+import { ScenarioError } from '../../errors.js';
+import { HttpProbePort } from '../../load/http-probe.js';
+import { OpenLoopLoad } from '../../load/open-loop.js';
+import { EventLog, type EventDetail } from '../../measure/events.js';
+import { everyFaultRemoved } from '../../measure/invariants.js';
+import { SampleRecorder } from '../../measure/samples.js';
+import { SeededRng } from '../../random/seeded-rng.js';
+import type { FaultEffect, OpenOptions, Session, SessionRecord, TargetPorts, Undo } from '../../run/target.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { RunTimers, sleep } from '../shared/timers.js';
+import { WallClock } from '../shared/wall-clock.js';
+import type { AwsService } from './clients.js';
+import { connectAws, type AwsConnectionHandle } from './connect.js';
+import { ec2InstanceStates } from './dataplane/ec2-instance-states.js';
+import { InstanceServers } from './dataplane/instance-servers.js';
+import { DnsClients } from './dataplane/resolver.js';
+import { DnsPlane } from './dns-plane.js';
+import { injectAwsFault } from './faults/inject.js';
+import { Route53DnsPort } from './ports/dns.js';
+import { provision } from './provision/provision.js';
+import type { AwsResources } from './provision/resources.js';
+import { teardown } from './provision/teardown.js';
+
+/** How long after the run's end helper loops and emulators may live at most. */
+const LIFETIME_MARGIN_MS = 10 * 60_000;
+/** How often the data plane reads the control plane back (instance states, record sets). */
+const POLL_MS = 250;
+
+/** The services a scenario needs on the aws target. */
+function servicesOf(scenario: Scenario): AwsService[] {
+  const s = scenario.setup;
+  return [
+    'sts',
+    'ec2',
+    'sns',
+    'cloudwatch',
+    ...(s.dns ? (['route53'] as const) : []),
+    ...(s.loadBalancer ? (['elbv2'] as const) : []),
+    ...(s.database ? (['rds'] as const) : []),
+    ...(s.autoscaling ? (['autoscaling'] as const) : []),
+    ...(scenario.faults.some((f) => f.action.startsWith('aws:')) ? (['fis'] as const) : []),
+  ];
+}
+
+/**
+ * One drill against the AWS API (see {@link Session}): an emulator faildrill started (or the endpoint
+ * it was given), the setup provisioned through the SDK and tagged with the run id, the data plane
+ * faildrill runs where the emulator has none (instance servers, Route 53 health evaluation, a DNS
+ * server on loopback), open-loop load through clients that resolve and cache by TTL, the controller
+ * over AWS ports, faults as FIS experiments with their effects applied by faildrill. Everything it
+ * created is deleted at the end.
+ */
+export class AwsSession implements Session {
+  readonly clock = new WallClock();
+  readonly events: EventLog;
+  readonly rng: SeededRng;
+  readonly runId: string;
+  #ports?: TargetPorts;
+  #connection?: AwsConnectionHandle;
+  #resources?: AwsResources;
+  #servers?: InstanceServers;
+  #dns?: DnsPlane;
+  #resolvers?: DnsClients;
+  #load?: OpenLoopLoad;
+  #recorder?: SampleRecorder;
+  #timers: RunTimers;
+  #live = false;
+  #torndown?: Promise<string[]>;
+  readonly #runDir: string;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly options: OpenOptions,
+  ) {
+    this.rng = new SeededRng(options.seed);
+    this.events = new EventLog(this.clock);
+    this.runId = `fd-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-s${options.seed}-${process.pid}`;
+    this.#runDir = mkdtempSync(join(tmpdir(), 'faildrill-aws-'));
+    this.#timers = new RunTimers(this.clock, (err) => this.#emit('run', 'error', { message: err.message }));
+  }
+
+  /** Connects, provisions and starts the data plane; on failure or abort tears down what it made and throws. */
+  static async open(scenario: Scenario, options: OpenOptions): Promise<AwsSession> {
+    const session = new AwsSession(scenario, options);
+    try {
+      await session.#setup();
+      return session;
+    } catch (err) {
+      await session.#teardown();
+      throw err;
+    }
+  }
+
+  get ports(): TargetPorts {
+    return this.#ports!;
+  }
+
+  #emit = (component: string, type: string, detail: EventDetail): void => {
+    if (this.#live) this.events.emit(component, type, detail);
+  };
+
+  async #setup(): Promise<void> {
+    const { scenario, options } = this;
+    const lifetimeMs = scenario.durationMs + LIFETIME_MARGIN_MS;
+    this.#connection = await connectAws({ settings: options.settings ?? {}, services: servicesOf(scenario), runDir: this.#runDir, lifetimeMs, signal: options.signal });
+    this.#abortPoint();
+    const clients = this.#connection.clients;
+    const result = await provision(clients, scenario, { runId: this.runId });
+    if (!result.complete) {
+      await teardown(clients, result).catch(() => undefined);
+      const file = options.file ?? 'scenario';
+      throw new ScenarioError(
+        result.problems.map((p) => ({
+          file,
+          line: 1,
+          col: 1,
+          path: p.subject,
+          message: `${p.service} ${p.operation} refused by the ${this.#connection!.mode} endpoint: ${p.errorName}: ${p.message}${p.skipped.length ? ` (so not created: ${p.skipped.join(', ')})` : ''}`,
+        })),
+      );
+    }
+    const resources = result.resources;
+    this.#resources = resources;
+    this.#abortPoint();
+    const instances = Object.entries(resources.instances).map(([serverId, r]) => ({ instanceId: r.instanceId, serverId, address: r.privateIp }));
+    this.#servers = await InstanceServers.start({
+      instances,
+      source: ec2InstanceStates(clients.ec2, instances.map((i) => i.instanceId)),
+      clock: this.clock,
+      pollIntervalMs: POLL_MS,
+      lifetimeMs,
+      onChange: (c) => this.#emit('server', 'service', { server: c.serverId, service: 'app', state: c.serving ? 'started' : 'stopped', instanceState: c.state }),
+      onError: (err) => this.#emit('aws', 'error', { message: err.message }),
+    });
+    const urlOf = (endpoint: string) => {
+      const instance = resources.instances[endpoint];
+      return instance ? this.#servers!.endpoint(instance.instanceId).url : undefined;
+    };
+    if (scenario.setup.dns && resources.dns) {
+      this.#dns = await DnsPlane.start({
+        clients,
+        spec: scenario.setup.dns,
+        resources: resources.dns,
+        clock: this.clock,
+        rng: this.rng.fork('route53'),
+        urlOf,
+        emit: this.#emit,
+        refreshMs: POLL_MS,
+        stopAtMs: scenario.durationMs + LIFETIME_MARGIN_MS,
+      });
+      this.#resolvers = new DnsClients({
+        server: this.#dns.address,
+        clients: scenario.load.clients,
+        honourTtlShare: scenario.load.honourTtlShare,
+        rng: this.rng.fork('load.ttl'),
+        clock: this.clock,
+      });
+    }
+    const emulated = this.#connection.emulated;
+    this.#ports = {
+      probe: new HttpProbePort(urlOf),
+      ...(this.#dns ? { dns: new Route53DnsPort(clients.route53, resources, emulated ? { health: (id) => this.#dns!.health(id) } : {}) } : {}),
+    };
+  }
+
+  #abortPoint(): void {
+    if (this.options.signal.aborted) throw new Error(`interrupted by ${String(this.options.signal.reason)}`);
+  }
+
+  attach(_controller: FailoverController): void {
+    // nothing here consults the controller
+  }
+
+  async start(detail: EventDetail): Promise<void> {
+    const { scenario } = this;
+    this.clock.startAt(process.hrtime.bigint());
+    this.#live = true;
+    this.#emit('run', 'start', {
+      ...detail,
+      aws: this.#connection!.mode,
+      runId: this.runId,
+      resolutionMs: scenario.load.probeIntervalMs,
+      ...(this.#connection!.accountId ? { account: this.#connection!.accountId } : {}),
+    });
+    for (const note of this.#resources!.notes) this.#emit('aws', 'note', { message: note });
+    this.#dns?.run();
+    this.#recorder = new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs);
+    const entry = scenario.load.entry ?? scenario.setup.dns?.record ?? scenario.setup.servers[0]!.id;
+    this.#load = new OpenLoopLoad({
+      clock: this.clock,
+      rng: this.rng.fork('load'),
+      ratePerSec: scenario.load.ratePerSec,
+      clients: scenario.load.clients,
+      timeoutMs: scenario.load.timeoutMs,
+      durationMs: scenario.durationMs,
+      maxRequests: Math.ceil((scenario.load.ratePerSec * scenario.durationMs) / 1000) + scenario.load.clients,
+      target: (client) => this.#targetOf(client, entry),
+      recorder: this.#recorder,
+      entryId: entry,
+    });
+    this.#load.start();
+  }
+
+  /** Where client `client` sends now: through its resolver to the server the DNS answer names, or straight to the entry server. */
+  async #targetOf(client: number, entry: string): Promise<{ url: string; via: string } | { error: string }> {
+    const servers = this.#servers!;
+    if (this.#resolvers && entry === this.scenario.setup.dns?.record) {
+      try {
+        const answer = await this.#resolvers.resolve(client, entry);
+        const server = answer.addresses.map((a) => servers.byAddress(a)).find((s) => s !== undefined);
+        return server ? { url: `${server.url}/`, via: server.serverId } : { error: `no server at ${answer.addresses.join(',')}` };
+      } catch (err) {
+        return { error: `dns: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    }
+    const instance = this.#resources!.instances[entry];
+    return instance ? { url: `${servers.endpoint(instance.instanceId).url}/`, via: entry } : { error: `no entry ${entry}` };
+  }
+
+  schedule(atMs: number, fn: () => void | Promise<void>): void {
+    this.#timers.schedule(atMs, fn);
+  }
+
+  async inject(fault: FaultEffect, onEffect: (detail: EventDetail) => void): Promise<Undo> {
+    const connection = this.#connection!;
+    const spec = this.scenario.faults.find((f) => f.id === fault.id);
+    return injectAwsFault(
+      {
+        clients: connection.clients,
+        resources: this.#resources!,
+        events: { emit: (c, t, d) => this.#emit(c, t, d) },
+        ...(connection.mode === 'moto' || connection.mode === 'localstack' ? { emulator: connection.mode } : {}),
+        track: (resource) => this.#resources!.inventory.push(resource),
+      },
+      { ...fault, ...(spec?.durationMs !== undefined ? { durationMs: spec.durationMs } : {}) },
+      (detail) => {
+        onEffect(detail);
+        // the data plane follows the control plane at once rather than at its next poll
+        void this.#servers?.refresh();
+      },
+    );
+  }
+
+  requestTotals(): { ok: number; total: number } {
+    return this.#recorder?.totals() ?? { ok: 0, total: 0 };
+  }
+
+  async runUntil(endMs: number, signal: AbortSignal): Promise<void> {
+    await sleep(Math.max(0, endMs - this.clock.nowMs()), signal);
+  }
+
+  async finish(aborted: string | undefined): Promise<SessionRecord> {
+    this.#timers.close();
+    await this.#timers.settle(aborted ? 300 : 15_000);
+    await this.#load?.stop();
+    const totals = this.#load?.totals();
+    this.#emit('run', 'end', { ...(totals ? { requests: totals.sent, peakInFlight: totals.peakInFlight } : {}), ...(aborted ? { aborted } : {}) });
+    this.#live = false;
+    const samples = this.#recorder?.finish() ?? new SampleRecorder(this.scenario.load.probeIntervalMs, this.scenario.durationMs).finish();
+    const left = await this.#teardown();
+    return {
+      samples,
+      invariants: [
+        everyFaultRemoved(this.events.events),
+        left.length === 0
+          ? { name: 'nothing-left-behind', pass: true, message: `deleted everything tagged faildrill:run-id=${this.runId}` }
+          : { name: 'nothing-left-behind', pass: false, message: `left: ${left.join('; ')}` },
+      ],
+      engineEvents: 0,
+      extra: { aws: { runId: this.runId, mode: this.#connection?.mode ?? 'unknown' } },
+    };
+  }
+
+  /** Stops the data plane, deletes what was provisioned and stops the emulators; what it could not remove. */
+  #teardown(): Promise<string[]> {
+    this.#torndown ??= (async () => {
+      const left: string[] = [];
+      this.#timers.close();
+      this.#resolvers?.close();
+      await this.#dns?.close().catch((err: Error) => left.push(`dns plane: ${err.message}`));
+      await this.#servers?.close().catch((err: Error) => left.push(`instance servers: ${err.message}`));
+      const connection = this.#connection;
+      if (connection && this.#resources) {
+        try {
+          const report = await teardown(connection.clients, this.#resources);
+          for (const f of report.failed) left.push(`${f.resource.kind} ${f.resource.id}: ${f.errorName}: ${f.message}`);
+        } catch (err) {
+          left.push(`teardown: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      await connection?.close();
+      rmSync(this.#runDir, { recursive: true, force: true });
+      return left;
+    })();
+    return this.#torndown;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#teardown();
+  }
+}
