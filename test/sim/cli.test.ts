@@ -46,9 +46,13 @@ describe('faildrill CLI', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
-    const aws = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'aws']);
-    expect(aws.code).toBe(2);
-    expect(aws.stderr).toContain("target 'aws' is not available yet");
+    const unknown = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'gcp']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown target 'gcp'; available: sim, host, aws");
+    // a target's own option on another target's run
+    const stray = faildrill(['run', 'scenarios/dns-failover.yaml', '--aws', 'moto', '--no-history']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--aws is an option of the aws target');
     const host = faildrill(['run', 'scenarios/dns-failover.yaml', '--target', 'host', '--no-history']);
     expect(host.code).toBe(2);
     // the host target's capabilities mark DNS as planned: the message names the file, line, field and target
@@ -79,9 +83,9 @@ describe('faildrill faults', () => {
   it('lists every fault of the catalogue with the targets that can apply it today', () => {
     const r = faildrill(['faults']);
     expect(r.code).toBe(0);
-    // columns: sim, host, then the planned aws flavours (moto, LocalStack)
-    expect(r.stdout).toMatch(/^network-drop +yes +yes +- +- /m);
-    expect(r.stdout).toMatch(/^aws:rds:failover-db-cluster +yes +- +soon +soon /m);
+    // columns: sim, host, aws
+    expect(r.stdout).toMatch(/^network-drop +yes +yes +- /m);
+    expect(r.stdout).toMatch(/^aws:ec2:stop-instances +yes +- +yes /m);
     const json = JSON.parse(faildrill(['faults', '--json']).stdout) as Array<{ action: string; targets: Record<string, { support: string; how: string }> }>;
     expect(json.map((k) => k.action)).toEqual(faultCatalogue.map((k) => k.action));
     // the simulator applies every fault of the catalogue; the host none of the FIS actions

@@ -1,7 +1,6 @@
 import type { Target, TargetSettings } from '../../run/target.js';
 import { awsCapabilities } from './capabilities.js';
 import { missingEmulators, type EmulatorKind } from './emulators/preflight.js';
-import { AwsSession } from './session.js';
 
 /** The emulators a run's settings make faildrill start: moto by default, LocalStack (plus moto for what it lacks) with `--aws localstack`, none with `--endpoint` or `--aws account`. */
 function emulatorsFor(settings: TargetSettings = {}): EmulatorKind[] {
@@ -22,5 +21,6 @@ export const awsTarget: Target = {
     { flags: '--region <region>', key: 'region', description: 'AWS region (default us-east-1)' },
   ],
   preflight: async (_scenario, settings) => missingEmulators(emulatorsFor(settings)),
-  open: (scenario, options) => AwsSession.open(scenario, options),
+  // the session pulls in the AWS SDK: loaded only when an aws run starts, so every other command starts fast
+  open: async (scenario, options) => (await import('./session.js')).AwsSession.open(scenario, options),
 };
