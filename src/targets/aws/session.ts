@@ -20,7 +20,10 @@ import { InstanceServers } from './dataplane/instance-servers.js';
 import { DnsClients } from './dataplane/resolver.js';
 import { DnsPlane } from './dns-plane.js';
 import { injectAwsFault } from './faults/inject.js';
+import { LbPlane } from './lb-plane.js';
 import { Route53DnsPort } from './ports/dns.js';
+import { ElbListenerPort } from './ports/load-balancer.js';
+import { serverOfInstance } from './ports/resources.js';
 import { provision } from './provision/provision.js';
 import type { AwsResources } from './provision/resources.js';
 import { teardown } from './provision/teardown.js';
@@ -64,6 +67,7 @@ export class AwsSession implements Session {
   #resources?: AwsResources;
   #servers?: InstanceServers;
   #dns?: DnsPlane;
+  #lb?: LbPlane;
   #resolvers?: DnsClients;
   #load?: OpenLoopLoad;
   #recorder?: SampleRecorder;
@@ -136,7 +140,22 @@ export class AwsSession implements Session {
       onChange: (c) => this.#emit('server', 'service', { server: c.serverId, service: 'app', state: c.serving ? 'started' : 'stopped', instanceState: c.state }),
       onError: (err) => this.#emit('aws', 'error', { message: err.message }),
     });
+    if (scenario.setup.loadBalancer && resources.loadBalancer) {
+      this.#lb = await LbPlane.start({
+        elbv2: clients.elbv2,
+        spec: scenario.setup.loadBalancer,
+        resources: resources.loadBalancer,
+        endpoints: this.#servers,
+        serverOf: (instanceId) => serverOfInstance(resources, instanceId),
+        rng: this.rng,
+        emit: this.#emit,
+        pollIntervalMs: POLL_MS,
+        lifetimeMs,
+      });
+      this.#abortPoint();
+    }
     const urlOf = (endpoint: string) => {
+      if (this.#lb && endpoint === this.#lb.id) return this.#lb.url;
       const instance = resources.instances[endpoint];
       return instance ? this.#servers!.endpoint(instance.instanceId).url : undefined;
     };
@@ -164,6 +183,7 @@ export class AwsSession implements Session {
     this.#ports = {
       probe: new HttpProbePort(urlOf),
       ...(this.#dns ? { dns: new Route53DnsPort(clients.route53, resources, emulated ? { health: (id) => this.#dns!.health(id) } : {}) } : {}),
+      ...(this.#lb ? { loadBalancer: new ElbListenerPort(clients.elbv2, resources) } : {}),
     };
   }
 
@@ -189,7 +209,7 @@ export class AwsSession implements Session {
     for (const note of this.#resources!.notes) this.#emit('aws', 'note', { message: note });
     this.#dns?.run();
     this.#recorder = new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs);
-    const entry = scenario.load.entry ?? scenario.setup.dns?.record ?? scenario.setup.servers[0]!.id;
+    const entry = scenario.load.entry ?? scenario.setup.dns?.record ?? scenario.setup.loadBalancer?.id ?? scenario.setup.servers[0]!.id;
     this.#load = new OpenLoopLoad({
       clock: this.clock,
       rng: this.rng.fork('load'),
@@ -205,7 +225,7 @@ export class AwsSession implements Session {
     this.#load.start();
   }
 
-  /** Where client `client` sends now: through its resolver to the server the DNS answer names, or straight to the entry server. */
+  /** Where client `client` sends now: through its resolver to the server the DNS answer names, to the load balancer's listener, or straight to the entry server. */
   async #targetOf(client: number, entry: string): Promise<{ url: string; via: string } | { error: string }> {
     const servers = this.#servers!;
     if (this.#resolvers && entry === this.scenario.setup.dns?.record) {
@@ -217,6 +237,7 @@ export class AwsSession implements Session {
         return { error: `dns: ${err instanceof Error ? err.message : String(err)}` };
       }
     }
+    if (this.#lb && entry === this.#lb.id) return { url: `${this.#lb.url}/`, via: entry };
     const instance = this.#resources!.instances[entry];
     return instance ? { url: `${servers.endpoint(instance.instanceId).url}/`, via: entry } : { error: `no entry ${entry}` };
   }
@@ -241,6 +262,7 @@ export class AwsSession implements Session {
         onEffect(detail);
         // the data plane follows the control plane at once rather than at its next poll
         void this.#servers?.refresh();
+        void this.#lb?.refresh();
       },
     );
   }
@@ -282,6 +304,7 @@ export class AwsSession implements Session {
       this.#timers.close();
       this.#resolvers?.close();
       await this.#dns?.close().catch((err: Error) => left.push(`dns plane: ${err.message}`));
+      await this.#lb?.close().catch((err: Error) => left.push(`load balancer plane: ${err.message}`));
       await this.#servers?.close().catch((err: Error) => left.push(`instance servers: ${err.message}`));
       const connection = this.#connection;
       if (connection && this.#resources) {
