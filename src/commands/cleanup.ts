@@ -17,7 +17,7 @@ function print(name: string, report: CleanupReport): void {
     process.stdout.write(`${name}: removed ${items.length} ${kind}:\n`);
     for (const item of items) process.stdout.write(`  ${item}\n`);
   }
-  for (const skipped of report.skipped) process.stdout.write(`${name}: left alone (still running; --force to remove): ${skipped}\n`);
+  for (const skipped of report.skipped) process.stdout.write(`${name}: left alone: ${skipped}\n`);
   for (const error of report.errors) process.stderr.write(`cleanup (${name}): ${error}\n`);
 }
 

@@ -23,4 +23,5 @@ export const awsTarget: Target = {
   preflight: async (_scenario, settings) => missingEmulators(emulatorsFor(settings)),
   // the session pulls in the AWS SDK: loaded only when an aws run starts, so every other command starts fast
   open: async (scenario, options) => (await import('./session.js')).AwsSession.open(scenario, options),
+  cleanup: async () => (await import('./cleanup-target.js')).cleanupAwsTarget(),
 };

@@ -24,7 +24,7 @@ export const hostTarget: Target = {
         { kind: 'network namespaces', items: report.namespaces },
         { kind: 'files', items: report.files },
       ],
-      skipped: report.skipped ?? [],
+      skipped: (report.skipped ?? []).map((run) => `${run}: its run is still going (--force to remove it anyway)`),
       errors: report.errors,
     };
   },
