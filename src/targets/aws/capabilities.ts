@@ -47,13 +47,15 @@ export const awsLocalStackCapabilities: TargetCapabilities = {
  * What the aws target does today (moto by default): the DNS layer end to end — Route 53 zone, health
  * checks and failover records through the SDK, the health checks evaluated by faildrill (the emulators
  * never evaluate them), a DNS server on loopback answering from the record sets — EC2 instances with
- * an HTTP server each, and FIS stop/terminate with their effects applied by faildrill. The other
- * layers are provisioned through the SDK but have no data plane yet.
+ * an HTTP server each, the load balancer layer — target groups, load balancer and listener through
+ * the SDK, target health evaluated by faildrill (moto never probes targets) and a loopback proxy
+ * routing as the listener forwards — and FIS stop/terminate with their effects applied by faildrill.
+ * The other layers are provisioned through the SDK but have no data plane yet.
  */
 export const awsCapabilities: TargetCapabilities = {
   layers: {
     dns: { support: 'yes', how: 'Route 53 API (emulator stores it); health checks evaluated and DNS answered by faildrill on loopback' },
-    loadBalancer: { support: 'planned', how: 'ELBv2 API provisioned; target health by faildrill and a loopback proxy (not wired yet)' },
+    loadBalancer: { support: 'yes', how: 'ELBv2 API (emulator stores it); target health evaluated and the listener served by faildrill on loopback' },
     vip: none,
     database: { support: 'planned', how: 'RDS API provisioned (Multi-AZ instance, cluster, replica); no writes yet' },
     autoscaling: { support: 'planned', how: 'Auto Scaling API provisioned; replacement not drilled yet' },
@@ -65,5 +67,5 @@ export const awsCapabilities: TargetCapabilities = {
     'aws:rds:failover-db-cluster': { support: 'planned', how: 'FIS experiment; FailoverDBCluster applied by faildrill' },
     'aws:rds:reboot-db-instances': { support: 'planned', how: 'FIS experiment; RebootDBInstance (moto ignores ForceFailover)' },
   },
-  operations: { support: 'yes', how: 'controller over AWS ports (Route 53 UPSERT, waits for INSYNC)' },
+  operations: { support: 'yes', how: 'controller over AWS ports (Route 53 UPSERT, waits for INSYNC; ELBv2 ModifyListener)' },
 };

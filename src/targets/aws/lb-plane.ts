@@ -84,6 +84,11 @@ export class LbPlane {
   /** Reads the registered targets and the listener's forward now rather than at the next poll. */
   async refresh(): Promise<void> {
     await Promise.all(this.#checkers.map((c) => c.refresh()));
+    await this.followListener();
+  }
+
+  /** Reads the listener's forward now: after a ModifyListener, so that new requests go where it points. */
+  async followListener(): Promise<void> {
     await this.#proxy?.refresh();
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailoverController } from '../../controller/controller.js';
+import type { LoadBalancerPort } from '../../controller/ports.js';
 import { ScenarioError } from '../../errors.js';
 import { HttpProbePort } from '../../load/http-probe.js';
 import { OpenLoopLoad } from '../../load/open-loop.js';
@@ -50,12 +51,30 @@ function servicesOf(scenario: Scenario): AwsService[] {
 }
 
 /**
+ * The controller's load balancer port, whose `forwardTo` resolves once the loopback listener forwards
+ * where ModifyListener pointed it (the port's contract), not at the listener's next poll. A failed read
+ * is left to that poll.
+ */
+function followingListener(port: LoadBalancerPort, plane: LbPlane): LoadBalancerPort {
+  return {
+    forwardTo: async (loadBalancerId, targetGroupId) => {
+      await port.forwardTo(loadBalancerId, targetGroupId);
+      await plane.followListener().catch(() => undefined);
+    },
+    getForwardTarget: (loadBalancerId) => port.getForwardTarget(loadBalancerId),
+    drainMs: (targetGroupId) => port.drainMs(targetGroupId),
+    targets: (targetGroupId) => port.targets(targetGroupId),
+  };
+}
+
+/**
  * One drill against the AWS API (see {@link Session}): an emulator faildrill started (or the endpoint
  * it was given), the setup provisioned through the SDK and tagged with the run id, the data plane
  * faildrill runs where the emulator has none (instance servers, Route 53 health evaluation, a DNS
- * server on loopback), open-loop load through clients that resolve and cache by TTL, the controller
- * over AWS ports, faults as FIS experiments with their effects applied by faildrill. Everything it
- * created is deleted at the end.
+ * server on loopback, target group health evaluation and a loopback listener), open-loop load
+ * through clients that resolve and cache by TTL or through the listener, the controller over AWS
+ * ports, faults as FIS experiments with their effects applied by faildrill. Everything it created
+ * is deleted at the end.
  */
 export class AwsSession implements Session {
   readonly clock = new WallClock();
@@ -183,7 +202,7 @@ export class AwsSession implements Session {
     this.#ports = {
       probe: new HttpProbePort(urlOf),
       ...(this.#dns ? { dns: new Route53DnsPort(clients.route53, resources, emulated ? { health: (id) => this.#dns!.health(id) } : {}) } : {}),
-      ...(this.#lb ? { loadBalancer: new ElbListenerPort(clients.elbv2, resources) } : {}),
+      ...(this.#lb ? { loadBalancer: followingListener(new ElbListenerPort(clients.elbv2, resources), this.#lb) } : {}),
     };
   }
 
