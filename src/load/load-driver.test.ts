@@ -57,10 +57,11 @@ describe('the load driver', () => {
       expect(summary.probes).toBe(endAtMs / probeIntervalMs);
       // On its schedule: the i-th leaves at i × probeIntervalMs (node's timers have 1 ms granularity), never catching up early.
       probes.forEach((row, i) => expect(row[1]).toBeGreaterThanOrEqual(i * probeIntervalMs - 2));
-      // autocannon sends the configured rate; it runs for whole seconds (at least one).
+      // autocannon sends the configured rate; it runs for whole seconds (at least one), and its limiter refills once a
+      // second, so when a busy machine makes it stop late, one more second's worth may leave: never more than that.
       const sent = rows.filter((r) => r[0] === 'a');
       expect(sent.length).toBeGreaterThanOrEqual(ratePerSec * 1);
-      expect(sent.length).toBeLessThanOrEqual(ratePerSec * Math.ceil(endAtMs / 1000) + 2);
+      expect(sent.length).toBeLessThanOrEqual(ratePerSec * (Math.ceil(endAtMs / 1000) + 1));
       expect(rows.every((r) => r[3] === 1 && r[4] === 'web-1')).toBe(true);
       expect(summary.recorded).toBe(rows.length);
     },
