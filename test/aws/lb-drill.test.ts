@@ -1,28 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
 import type { RunResult } from '../../src/run/result.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
-import { repoRoot, tempDir } from '../helpers/cli.js';
+import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-lb-failover.yaml');
 /** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
 const POLL_SLACK_MS = 1_500;
 /** Checks run on a fixed schedule; a timer may fire a little late, never this much early. */
 const EARLY_MS = 50;
-
-/** Runs the CLI asynchronously (the drill takes its scenario's wall time) and returns its exit code and output. */
-function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/faildrill.js'), ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 const isRoute = (e: RunEvent, layer: string) => e.component === 'lb' && e.type === 'route.changed' && e.detail.layer === layer;
 
