@@ -22,6 +22,7 @@ import { DnsClients } from './dataplane/resolver.js';
 import { DnsPlane } from './dns-plane.js';
 import { injectAwsFault } from './faults/inject.js';
 import { LbPlane } from './lb-plane.js';
+import { NotifyPlane } from './notify-plane.js';
 import { Route53DnsPort } from './ports/dns.js';
 import { ElbListenerPort } from './ports/load-balancer.js';
 import { serverOfInstance } from './ports/resources.js';
@@ -33,6 +34,12 @@ import { teardown } from './provision/teardown.js';
 const LIFETIME_MARGIN_MS = 10 * 60_000;
 /** How often the data plane reads the control plane back (instance states, record sets). */
 const POLL_MS = 250;
+/** How often the alarms' states are read back for the event log. */
+const ALARM_POLL_MS = 2_000;
+/** How long teardown waits for queued SNS notifications. */
+const NOTIFY_FLUSH_MS = 5_000;
+/** An HTTP(S) URL the session subscribes to the run's SNS topic (a test's receiver, a webhook relay). */
+export const SNS_HTTP_ENDPOINT_ENV = 'FAILDRILL_SNS_HTTP_ENDPOINT';
 
 /** The services a scenario needs on the aws target. */
 function servicesOf(scenario: Scenario): AwsService[] {
@@ -88,6 +95,9 @@ export class AwsSession implements Session {
   #dns?: DnsPlane;
   #lb?: LbPlane;
   #resolvers?: DnsClients;
+  #notify?: NotifyPlane;
+  /** Wall-clock epoch milliseconds of the run's time 0. */
+  #epochStartMs = 0;
   #load?: OpenLoopLoad;
   #recorder?: SampleRecorder;
   #timers: RunTimers;
@@ -199,6 +209,21 @@ export class AwsSession implements Session {
       });
     }
     const emulated = this.#connection.emulated;
+    const httpEndpoint = process.env[SNS_HTTP_ENDPOINT_ENV];
+    this.#notify = await NotifyPlane.start({
+      clients,
+      resources,
+      scenarioName: scenario.name,
+      emit: this.#emit,
+      epochMsAt: (atMs) => this.#epochStartMs + atMs,
+      ...(httpEndpoint ? { httpEndpoint } : {}),
+      // LocalStack's CloudWatch evaluates alarms and fires their actions, but nobody there publishes Route 53 metrics
+      writeHealthMetric: this.#connection.mode === 'localstack' && this.#dns !== undefined,
+      metricIntervalMs: scenario.setup.dns?.healthCheck.intervalMs ?? 10_000,
+      alarmPollMs: ALARM_POLL_MS,
+    });
+    const notify = this.#notify;
+    this.events.subscribe((event) => notify.observe(event));
     this.#ports = {
       probe: new HttpProbePort(urlOf),
       ...(this.#dns ? { dns: new Route53DnsPort(clients.route53, resources, emulated ? { health: (id) => this.#dns!.health(id) } : {}) } : {}),
@@ -217,6 +242,7 @@ export class AwsSession implements Session {
   async start(detail: EventDetail): Promise<void> {
     const { scenario } = this;
     this.clock.startAt(process.hrtime.bigint());
+    this.#epochStartMs = Date.now();
     this.#live = true;
     this.#emit('run', 'start', {
       ...detail,
@@ -227,6 +253,7 @@ export class AwsSession implements Session {
     });
     for (const note of this.#resources!.notes) this.#emit('aws', 'note', { message: note });
     this.#dns?.run();
+    this.#notify?.run();
     this.#recorder = new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs);
     const entry = scenario.load.entry ?? scenario.setup.dns?.record ?? scenario.setup.loadBalancer?.id ?? scenario.setup.servers[0]!.id;
     this.#load = new OpenLoopLoad({
@@ -298,6 +325,7 @@ export class AwsSession implements Session {
     this.#timers.close();
     await this.#timers.settle(aborted ? 300 : 15_000);
     await this.#load?.stop();
+    await this.#notify?.flush(aborted ? 300 : NOTIFY_FLUSH_MS);
     const totals = this.#load?.totals();
     this.#emit('run', 'end', { ...(totals ? { requests: totals.sent, peakInFlight: totals.peakInFlight } : {}), ...(aborted ? { aborted } : {}) });
     this.#live = false;
@@ -322,6 +350,7 @@ export class AwsSession implements Session {
       const left: string[] = [];
       this.#timers.close();
       this.#resolvers?.close();
+      await this.#notify?.close();
       await this.#dns?.close().catch((err: Error) => left.push(`dns plane: ${err.message}`));
       await this.#lb?.close().catch((err: Error) => left.push(`load balancer plane: ${err.message}`));
       await this.#servers?.close().catch((err: Error) => left.push(`instance servers: ${err.message}`));
