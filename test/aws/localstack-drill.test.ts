@@ -97,6 +97,12 @@ describe('aws target on LocalStack (community, host mode, started by faildrill)'
       const metricDown = events.find((e) => e.component === 'cloudwatch' && e.type === 'metric' && e.detail.target === scenario.setup.dns!.primary && e.detail.value === 0)!;
       expect(metricDown, 'faildrill wrote HealthCheckStatus 0 for the primary').toBeDefined();
       expect(metricDown.detail.writtenBy).toBe(METRIC_WRITTEN_BY);
+      // the series starts at 1 (a new Route 53 check is healthy) before the fault, and turns 0 at faildrill's unhealthy verdict
+      const injectedAt = events.find((e) => e.component === 'fault' && e.type === 'injected')!.atMs;
+      expect(events.find((e) => e.component === 'cloudwatch' && e.type === 'metric' && e.detail.target === scenario.setup.dns!.primary)).toMatchObject({ detail: { value: 1 } });
+      expect(events.find((e) => e.component === 'cloudwatch' && e.type === 'metric' && e.detail.target === scenario.setup.dns!.primary)!.atMs).toBeLessThan(injectedAt);
+      const verdict = events.find((e) => e.component === 'route53' && e.type === 'health' && e.detail.target === scenario.setup.dns!.primary && e.detail.health === 'unhealthy')!;
+      expect(metricDown.atMs).toBe(verdict.atMs);
       const alarmed = events.find((e) => e.component === 'cloudwatch' && e.type === 'alarm' && e.detail.watches === `healthCheck:${scenario.setup.dns!.primary}` && e.detail.state === 'ALARM')!;
       expect(alarmed, 'the primary health check alarm went to ALARM').toBeDefined();
       expect(alarmed.atMs).toBeGreaterThanOrEqual(metricDown.atMs);

@@ -5,14 +5,15 @@ import type { EventDetail, RunEvent } from '../../measure/events.js';
 import type { AwsClients } from './clients.js';
 import { toPortError } from './errors.js';
 import { SnsNotifier } from './ports/sns-notifier.js';
-import type { AwsResources } from './provision/resources.js';
+import type { AwsResources, DnsResources } from './provision/resources.js';
 
 /** What the session says when faildrill, not the emulator, writes a metric an alarm watches. */
 export const METRIC_WRITTEN_BY = 'metric written by faildrill (the emulator does not publish AWS/Route53 HealthCheckStatus)';
 
 export interface NotifyPlaneOptions {
   clients: AwsClients;
-  resources: AwsResources;
+  /** The run's topic, its alarms and the Route 53 health checks by endpoint (from provisioning). */
+  resources: Pick<AwsResources, 'topic' | 'alarms'> & { dns?: Pick<DnsResources, 'healthChecks'> };
   scenarioName: string;
   emit: (component: string, type: string, detail: EventDetail) => void;
   /** Wall-clock epoch milliseconds of the run's time 0: a notification carries its event's wall time (`at`). */
@@ -24,6 +25,8 @@ export interface NotifyPlaneOptions {
    * CloudWatch evaluates alarms but has nobody publishing Route 53 metrics), every `metricIntervalMs`.
    */
   writeHealthMetric: boolean;
+  /** faildrill's current verdict on a health check (its checkers start healthy, as Route 53's do): the metric's first value. */
+  healthOf?: (healthCheckId: string) => boolean | undefined;
   metricIntervalMs: number;
   /** How often the alarms' states are read back (`cloudwatch`/`alarm` events on change). */
   alarmPollMs: number;
@@ -91,6 +94,11 @@ export class NotifyPlane {
     this.#early = undefined;
     for (const [component, type, detail] of early) this.options.emit(component, type, detail);
     if (this.options.writeHealthMetric && this.#health.size > 0) {
+      for (const [id, check] of this.#health) {
+        const healthy = this.options.healthOf?.(id);
+        if (healthy !== undefined) this.#record(id, check, healthy ? 1 : 0);
+      }
+      void this.#writeHealth();
       const tick = () => {
         if (this.#closed) return;
         void this.#writeHealth().finally(() => {
@@ -137,18 +145,15 @@ export class NotifyPlane {
     if (!this.options.writeHealthMetric) return;
     const check = this.#health.get(String(event.detail.healthCheck));
     if (!check) return;
-    const value = event.detail.health === 'healthy' ? 1 : 0;
-    if (check.value === value) return;
+    if (this.#record(String(event.detail.healthCheck), check, event.detail.health === 'healthy' ? 1 : 0)) void this.#writeHealth();
+  }
+
+  /** Sets a check's metric value; an event when it changed. */
+  #record(healthCheckId: string, check: { endpoint: string; value?: number }, value: number): boolean {
+    if (check.value === value) return false;
     check.value = value;
-    this.#emit('cloudwatch', 'metric', {
-      namespace: 'AWS/Route53',
-      metric: 'HealthCheckStatus',
-      healthCheck: String(event.detail.healthCheck),
-      target: check.endpoint,
-      value,
-      writtenBy: METRIC_WRITTEN_BY,
-    });
-    void this.#writeHealth();
+    this.#emit('cloudwatch', 'metric', { namespace: 'AWS/Route53', metric: 'HealthCheckStatus', healthCheck: healthCheckId, target: check.endpoint, value, writtenBy: METRIC_WRITTEN_BY });
+    return true;
   }
 
   /** One PutMetricData with every judged check's current value (Route 53 publishes HealthCheckStatus per check, 1 healthy, 0 not). */

@@ -219,6 +219,7 @@ export class AwsSession implements Session {
       ...(httpEndpoint ? { httpEndpoint } : {}),
       // LocalStack's CloudWatch evaluates alarms and fires their actions, but nobody there publishes Route 53 metrics
       writeHealthMetric: this.#connection.mode === 'localstack' && this.#dns !== undefined,
+      healthOf: (id) => this.#dns?.health(id),
       metricIntervalMs: scenario.setup.dns?.healthCheck.intervalMs ?? 10_000,
       alarmPollMs: ALARM_POLL_MS,
     });
