@@ -1,13 +1,15 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { fixtureResult } from '../../test/helpers/fixtures.js';
 import { appendHistory, historyEntryOf, readHistory, sameScenario } from './history.js';
 
 describe('history', () => {
   it('appends one JSON line per run and reads them back, skipping torn lines', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'faildrill-history-')), 'nested', 'history.jsonl');
+    const dir = mkdtempSync(join(tmpdir(), 'faildrill-history-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'nested', 'history.jsonl');
     expect(await readHistory(file)).toEqual([]);
     const result = fixtureResult();
     const entry = historyEntryOf(result, { time: '2026-01-02T03:04:05.000Z', wallMs: 250, commit: 'a'.repeat(40), outDir: 'reports/x/1' });

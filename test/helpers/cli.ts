@@ -3,17 +3,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs from the repository append their history here, not to its reports/; runs elsewhere keep the default. */
 const historyFile = join(tmpdir(), `faildrill-test-history-${process.pid}.jsonl`);
 const bin = join(repoRoot, 'bin/faildrill.js');
 
-/** Every temporary folder and file of this test process, removed when it exits. */
+/** Every temporary folder and file of this test file. */
 const created: string[] = [historyFile];
-process.on('exit', () => {
-  for (const path of created) rmSync(path, { recursive: true, force: true });
-});
+/**
+ * Removes them after the test file (vitest's workers end without a process `exit` event, so that
+ * alone left a folder per test behind) and, for anything created later, when the process exits.
+ */
+function removeCreated(): void {
+  for (const path of created.splice(0)) rmSync(path, { recursive: true, force: true });
+  created.push(historyFile);
+}
+afterAll(removeCreated);
+process.on('exit', removeCreated);
 
 export interface CliResult {
   code: number | null;
