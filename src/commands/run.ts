@@ -15,6 +15,7 @@ import { buildResult } from '../run/result.js';
 import { version } from '../run/version.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { runStamp } from '../run/run-stamp.js';
 
 interface RunOptions {
   seed?: number;
@@ -45,8 +46,7 @@ function collectReporters(value: string, previous: string[] | undefined): string
 
 /** A run id that sorts by time: `20261123T204512Z-s42`. */
 function runId(seed: number): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-s${seed}`;
+  return `${runStamp()}-s${seed}`;
 }
 
 /** Throws {@link EnvironmentError} (exit 3) naming exactly what the machine lacks for `target`. */

@@ -12,6 +12,7 @@ import { formatDurationMs } from '../scenario/duration.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { assertRunnable } from '../run/capability-check.js';
 import { TargetsMap, targetOf } from '../targets/registry.js';
+import { runStamp } from '../run/run-stamp.js';
 
 const deterministicTargets = () => Object.values(TargetsMap).filter((t) => t.deterministic).map((t) => t.name);
 
@@ -36,8 +37,7 @@ function count(flag: string, text: string, min: number, max: number): number {
 
 /** `sweep-20261123T204512Z`, or with a shard `sweep-20261123T204512Z-shard1of4`. */
 function sweepDirName(shard: { index: number; count: number } | undefined): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `sweep-${stamp}${shard ? `-shard${shard.index}of${shard.count}` : ''}`;
+  return `sweep-${runStamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`;
 }
 
 async function sweep(file: string, options: SweepCliOptions): Promise<number> {

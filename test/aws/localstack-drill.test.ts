@@ -5,12 +5,11 @@ import type { RunResult } from '../../src/run/result.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { METRIC_WRITTEN_BY } from '../../src/targets/aws/notify-plane.js';
 import { SNS_HTTP_ENDPOINT_ENV } from '../../src/targets/aws/session.js';
+import { expectDnsDrillBounds, POLL_SLACK_MS } from '../helpers/aws-dns-drill.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { startSnsReceiver, type SnsDelivery, type SnsReceiver } from '../helpers/sns-receiver.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-dns-failover.yaml');
-/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
-const POLL_SLACK_MS = 1_500;
 /** The issue: a failover event reaches each notifier within 1 s. */
 const NOTIFY_WITHIN_MS = 1_000;
 /** src/targets/aws/provision/alarms.ts: Period 60 s × EvaluationPeriods 1; LocalStack evaluates an alarm every Period × EvaluationPeriods (its alarm_scheduler.py). */
@@ -48,22 +47,9 @@ describe('aws target on LocalStack (community, host mode, started by faildrill)'
       expect(result.verdict).toBe('pass');
 
       // the same bounds as on moto (test/aws/drill.test.ts), derived from the scenario's health check and TTL
-      const fault = result.metrics.perFault[0]!;
-      const hc = scenario.setup.dns!.healthCheck;
-      const ttlMs = scenario.setup.dns!.ttlMs;
-      expect(fault.detectedBy).toBe('route53');
-      expect(fault.detectionMs!).toBeGreaterThanOrEqual((hc.failureThreshold - 1) * hc.intervalMs);
-      expect(fault.detectionMs!).toBeLessThanOrEqual(hc.failureThreshold * hc.intervalMs + POLL_SLACK_MS);
-      expect(fault.switchMs!).toBeLessThanOrEqual(POLL_SLACK_MS);
-      expect(fault.rtoMs!).toBeLessThanOrEqual(fault.timeToSwitchMs! + ttlMs + scenario.measure.recovery.windowMs + POLL_SLACK_MS);
-      expect(fault.failbackMs!).toBeLessThanOrEqual(hc.failureThreshold * hc.intervalMs + ttlMs + POLL_SLACK_MS * 2);
-      expect(Math.abs(result.metrics.requestCount - (scenario.load.ratePerSec * scenario.durationMs) / 1000)).toBeLessThanOrEqual(scenario.load.clients);
-      expect(fault.errorCount).toBeLessThanOrEqual(Math.ceil((scenario.load.ratePerSec * (fault.timeToSwitchMs! + ttlMs + POLL_SLACK_MS)) / 1000));
+      expectDnsDrillBounds(result, scenario);
       const events = result.events;
       expect(result.events.find((e) => e.component === 'run' && e.type === 'start')!.detail.aws).toBe('localstack');
-      expect(events.find((e) => e.component === 'fault' && e.type === 'injected')!.detail.effect).toBe('applied by faildrill');
-      expect(result.invariants.find((i) => i.name === 'nothing-left-behind')).toMatchObject({ pass: true });
-      expect(result.invariants.find((i) => i.name === 'every-fault-removed')).toMatchObject({ pass: true });
 
       // the handshake: LocalStack's confirmation request came first and our GET of its SubscribeURL succeeded
       const deliveries: SnsDelivery[] = receiver.deliveries;

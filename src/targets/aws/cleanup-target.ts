@@ -22,7 +22,6 @@ export async function cleanupAwsTarget(env: NodeJS.ProcessEnv = process.env): Pr
     services: ['sts', 'ec2', 'route53', 'elbv2', 'rds', 'autoscaling', 'fis', 'sns', 'cloudwatch'],
     runDir: '/nonexistent',
     lifetimeMs: 0,
-    signal: new AbortController().signal,
   });
   try {
     const { cleanupAws } = await import('./cleanup.js');

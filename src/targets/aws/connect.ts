@@ -29,7 +29,6 @@ export interface ConnectOptions {
   runDir: string;
   /** Emulators stop by themselves after this long. */
   lifetimeMs: number;
-  signal: AbortSignal;
 }
 
 const DEFAULT_REGION = 'us-east-1';

@@ -8,9 +8,7 @@ import { httpCheckTransport } from './dataplane/http-check.js';
 import { Route53Checker } from './dataplane/route53-checker.js';
 import { Route53RecordSource } from './dataplane/route53-records.js';
 import type { DnsResources } from './provision/resources.js';
-
-/** Where the endpoint behind a health check answers: an instance server's or the load balancer proxy's URL. */
-export type EndpointUrl = (endpointId: string) => string | undefined;
+import type { EndpointUrl } from '../../load/http-probe.js';
 
 export interface DnsPlaneOptions {
   clients: AwsClients;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailoverController } from '../../controller/controller.js';
 import type { LoadBalancerPort } from '../../controller/ports.js';
-import { ScenarioError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { HttpProbePort } from '../../load/http-probe.js';
 import { OpenLoopLoad } from '../../load/open-loop.js';
 import { EventLog, type EventDetail } from '../../measure/events.js';
@@ -12,7 +12,7 @@ import { SampleRecorder } from '../../measure/samples.js';
 import { SeededRng } from '../../random/seeded-rng.js';
 import type { FaultEffect, OpenOptions, Session, SessionRecord, TargetPorts, Undo } from '../../run/target.js';
 import type { Scenario } from '../../scenario/schema.js';
-import { RunTimers, sleep } from '../shared/timers.js';
+import { abortError, RunTimers, sleep } from '../shared/timers.js';
 import { WallClock } from '../shared/wall-clock.js';
 import type { AwsService } from './clients.js';
 import { connectAws, type AwsConnectionHandle } from './connect.js';
@@ -29,6 +29,7 @@ import { serverOfInstance } from './ports/resources.js';
 import { provision } from './provision/provision.js';
 import type { AwsResources } from './provision/resources.js';
 import { teardown } from './provision/teardown.js';
+import { runStamp } from '../../run/run-stamp.js';
 
 /** How long after the run's end helper loops and emulators may live at most. */
 const LIFETIME_MARGIN_MS = 10 * 60_000;
@@ -111,7 +112,7 @@ export class AwsSession implements Session {
   ) {
     this.rng = new SeededRng(options.seed);
     this.events = new EventLog(this.clock);
-    this.runId = `fd-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-s${options.seed}-${process.pid}`;
+    this.runId = `fd-${runStamp()}-s${options.seed}-${process.pid}`;
     this.#runDir = mkdtempSync(join(tmpdir(), 'faildrill-aws-'));
     this.#timers = new RunTimers(this.clock, (err) => this.#emit('run', 'error', { message: err.message }));
   }
@@ -139,22 +140,18 @@ export class AwsSession implements Session {
   async #setup(): Promise<void> {
     const { scenario, options } = this;
     const lifetimeMs = scenario.durationMs + LIFETIME_MARGIN_MS;
-    this.#connection = await connectAws({ settings: options.settings ?? {}, services: servicesOf(scenario), runDir: this.#runDir, lifetimeMs, signal: options.signal });
+    this.#connection = await connectAws({ settings: options.settings ?? {}, services: servicesOf(scenario), runDir: this.#runDir, lifetimeMs });
     this.#abortPoint();
     const clients = this.#connection.clients;
     const result = await provision(clients, scenario, { runId: this.runId });
     if (!result.complete) {
       await teardown(clients, result).catch(() => undefined);
-      const file = options.file ?? 'scenario';
-      throw new ScenarioError(
-        result.problems.map((p) => ({
-          file,
-          line: 1,
-          col: 1,
-          path: p.subject,
-          message: `${p.service} ${p.operation} refused by the ${this.#connection!.mode} endpoint: ${p.errorName}: ${p.message}${p.skipped.length ? ` (so not created: ${p.skipped.join(', ')})` : ''}`,
-        })),
+      // the subjects are scenario parts (`setup.loadBalancer.targetGroups.tg-blue`), not positions in a file: no line to name
+      const lines = result.problems.map(
+        (p) =>
+          `  ${p.subject}: ${p.service} ${p.operation} refused by the ${this.#connection!.mode} endpoint: ${p.errorName}: ${p.message}${p.skipped.length ? ` (so not created: ${p.skipped.join(', ')})` : ''}`,
       );
+      throw new UsageError(`${options.file ?? 'scenario'}: the aws target cannot set this scenario up:\n${lines.join('\n')}`);
     }
     const resources = result.resources;
     this.#resources = resources;
@@ -233,7 +230,7 @@ export class AwsSession implements Session {
   }
 
   #abortPoint(): void {
-    if (this.options.signal.aborted) throw new Error(`interrupted by ${String(this.options.signal.reason)}`);
+    if (this.options.signal.aborted) throw abortError(this.options.signal);
   }
 
   attach(_controller: FailoverController): void {

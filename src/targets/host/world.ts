@@ -10,6 +10,7 @@ import { HostServices } from './services.js';
 import { waitUntil } from '../shared/timers.js';
 import { planTopology, runTag, type HostPlan } from './topology.js';
 import type { VipObserver } from './vip.js';
+import { runStamp } from '../../run/run-stamp.js';
 
 /** How long helper processes may live at most beyond the run (they also exit with their parent). */
 const LIFETIME_MARGIN_MS = 120_000;
@@ -40,8 +41,7 @@ export class HostWorld {
     readonly signal: AbortSignal,
   ) {
     const tag = runTag(seed);
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const runId = `${stamp}-${tag}`;
+    const runId = `${runStamp()}-${tag}`;
     const dir = join(stateRoot(), runId);
     this.journal = new Journal(dir);
     this.plan = planTopology(scenario, runId, tag, dir);
