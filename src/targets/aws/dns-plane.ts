@@ -22,6 +22,8 @@ export interface DnsPlaneOptions {
   refreshMs: number;
   /** Run time at which the checkers stop by themselves (bounded loops). */
   stopAtMs: number;
+  /** The servers behind an endpoint, for `route.changed`: a load balancer's targets; a server is itself (the default). */
+  serversOf?: (endpoint: string) => readonly string[];
 }
 
 /**
@@ -123,17 +125,18 @@ export class DnsPlane {
     if (!chosen) return;
     // the controller swaps the failover roles between the two record sets: the set, not its role, names the endpoint
     const endpoint = chosen.setIdentifier === resources.primary.setIdentifier ? resources.primary.endpoint : resources.secondary.endpoint;
-    const value = chosen.addresses.join(',');
+    const value = chosen.cname ?? chosen.addresses.join(',');
     const previous = this.#answer;
     this.#answer = { endpoint, value };
     if (!previous || previous.endpoint === endpoint) return;
+    const serversOf = (id: string) => (this.options.serversOf?.(id) ?? [id]).join(',');
     this.options.emit('dns', 'route.changed', {
       layer: 'dns',
       resource: resources.recordName,
       from: previous.endpoint,
       to: endpoint,
-      fromServers: previous.endpoint,
-      toServers: endpoint,
+      fromServers: serversOf(previous.endpoint),
+      toServers: serversOf(endpoint),
     });
   }
 

@@ -4,6 +4,7 @@ import * as dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsQueryLog, type DnsServer, type RecordSource } from './dns-server.js';
 import type { FailoverRecordSet } from './failover-records.js';
+import { queryA } from './stub-query.js';
 
 const PRIMARY: FailoverRecordSet = { name: 'app.example.com', setIdentifier: 'p', failover: 'PRIMARY', ttlSec: 42, addresses: ['10.0.0.1'], healthCheckId: 'hc-p' };
 const SECONDARY: FailoverRecordSet = { name: 'app.example.com', setIdentifier: 's', failover: 'SECONDARY', ttlSec: 42, addresses: ['10.0.0.2'] };
@@ -37,6 +38,32 @@ function queryTcp(port: number, name: string): Promise<dnsPacket.Packet & { rcod
 }
 
 describe('startDnsServer', () => {
+  it('answers a CNAME member with its canonical name and the record TTL, for A queries too (RFC 1034 §3.6.2), and follows the failover', async () => {
+    const lbName = 'alb-web-1.us-east-1.elb.amazonaws.com';
+    const primary: FailoverRecordSet = { ...PRIMARY, addresses: [], cname: lbName };
+    const secondary: FailoverRecordSet = { ...SECONDARY, addresses: [], cname: 'ip-10-0-0-2.ec2.internal' };
+    const health: Record<string, boolean> = { 'hc-p': true };
+    const queries: DnsQueryLog[] = [];
+    server = await startDnsServer({ source: source(health, [primary, secondary]), onQuery: (q) => queries.push(q) });
+    expect(await queryA(server.address, 'app.example.com', { timeoutMs: 1_000 })).toEqual({ addresses: [], cnames: [lbName], ttlSec: PRIMARY.ttlSec });
+    health['hc-p'] = false;
+    expect(await queryA(server.address, 'app.example.com', { timeoutMs: 1_000 })).toEqual({ addresses: [], cnames: ['ip-10-0-0-2.ec2.internal'], ttlSec: SECONDARY.ttlSec });
+    expect(queries.map((q) => [q.cname, q.member])).toEqual([
+      [lbName, 'PRIMARY'],
+      ['ip-10-0-0-2.ec2.internal', 'SECONDARY'],
+    ]);
+  });
+
+  it('gives a stub query the codes Node’s resolver gives: ENOTFOUND outside the records, EREFUSED outside the zones, ETIMEOUT with no server', async () => {
+    server = await startDnsServer({ source: source({}) });
+    await expect(queryA(server.address, 'nope.example.com', { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(queryA(server.address, 'app.example.org', { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'EREFUSED' });
+    const closed = server.address;
+    await server.close();
+    server = undefined;
+    await expect(queryA(closed, 'app.example.com', { timeoutMs: 300 })).rejects.toMatchObject({ code: expect.stringMatching(/^(ETIMEOUT|ECONNREFUSED)$/) });
+  });
+
   it('answers A over UDP with the member Route 53 would choose and the record TTL, authoritatively', async () => {
     const health = { 'hc-p': true };
     const queries: DnsQueryLog[] = [];

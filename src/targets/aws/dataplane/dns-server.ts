@@ -12,7 +12,7 @@ import { chooseFailoverMember, normalizeName, type FailoverRecordSet, type Healt
 export interface RecordSource {
   /** Apex names of the hosted zones served: a name under one of them with no record is NXDOMAIN, any other name REFUSED. */
   zones(): readonly string[] | Promise<readonly string[]>;
-  /** The failover A record sets named `name` (normalized: lower case, no trailing dot). */
+  /** The failover A or CNAME record sets named `name` (normalized: lower case, no trailing dot). */
   recordSets(name: string): readonly FailoverRecordSet[] | Promise<readonly FailoverRecordSet[]>;
   health: HealthOf;
 }
@@ -28,6 +28,8 @@ export interface DnsQueryLog {
   type: string;
   rcode: Rcode;
   addresses: string[];
+  /** The canonical name answered with, when the member is a CNAME. */
+  cname?: string;
   ttlSec?: number;
   /** The failover member answered with (`PRIMARY`/`SECONDARY`). */
   member?: FailoverRecordSet['failover'];
@@ -82,11 +84,17 @@ async function answer(query: DecodedPacket, source: RecordSource): Promise<{ pac
   const sets = await source.recordSets(name);
   if (sets.length === 0) return { packet: reply('NXDOMAIN'), log: { ...base, rcode: 'NXDOMAIN', addresses: [] } };
   const member = chooseFailoverMember(sets, source.health);
-  if (!member || (question.type !== 'A' && (question.type as string) !== 'ANY')) return { packet: reply('NOERROR'), log: { ...base, rcode: 'NOERROR', addresses: [] } };
-  const answers: Answer[] = member.addresses.map((address) => ({ type: 'A', class: 'IN', name: question.name, ttl: member.ttlSec, data: address }));
+  const asked = question.type as string;
+  // RFC 1034 §3.6.2: a CNAME answers a query of any type for its name (the resolver then follows it); an A record answers A and ANY
+  const answered = member && (member.cname !== undefined ? true : asked === 'A' || asked === 'ANY');
+  if (!member || !answered) return { packet: reply('NOERROR'), log: { ...base, rcode: 'NOERROR', addresses: [] } };
+  const answers: Answer[] =
+    member.cname !== undefined
+      ? [{ type: 'CNAME', class: 'IN', name: question.name, ttl: member.ttlSec, data: member.cname }]
+      : member.addresses.map((address) => ({ type: 'A', class: 'IN', name: question.name, ttl: member.ttlSec, data: address }));
   return {
     packet: reply('NOERROR', answers),
-    log: { ...base, rcode: 'NOERROR', addresses: member.addresses, ttlSec: member.ttlSec, member: member.failover },
+    log: { ...base, rcode: 'NOERROR', addresses: member.addresses, ...(member.cname !== undefined ? { cname: member.cname } : {}), ttlSec: member.ttlSec, member: member.failover },
   };
 }
 
@@ -96,8 +104,9 @@ function failure(query: DecodedPacket): Packet {
 
 /**
  * An authoritative DNS server on loopback (UDP and TCP on one port) for the Route 53 failover
- * records: an A query for a record name gets the member Route 53 would answer with
- * ({@link chooseFailoverMember}) and the record's TTL. Packets are encoded and decoded by
+ * records: a query for a record name gets the member Route 53 would answer with
+ * ({@link chooseFailoverMember}) and the record's TTL — its A records, or its CNAME (a load balancer's
+ * DNS name), which this server does not chase: the name lies outside the zone it serves. Packets are encoded and decoded by
  * `dns-packet`.
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {

@@ -55,6 +55,16 @@ describe('fromRoute53RecordSet', () => {
     ).toThrow(/app\.example\.com\. \(PRIMARY\) is an alias to lb-1\.elb\.amazonaws\.com/);
   });
 
+  it('reads a failover CNAME record set (a load balancer member, provision/dns.ts) as its canonical name', () => {
+    expect(
+      fromRoute53RecordSet({ Name: 'app.example.com.', Type: 'CNAME', SetIdentifier: 'primary', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: 'ALB-1.us-east-1.elb.amazonaws.com.' }] }),
+    ).toEqual({ name: 'app.example.com', setIdentifier: 'primary', failover: 'PRIMARY', ttlSec: 60, addresses: [], cname: 'alb-1.us-east-1.elb.amazonaws.com' });
+    // RFC 1034 §3.6.2: a CNAME names exactly one canonical name
+    expect(() =>
+      fromRoute53RecordSet({ Name: 'app.example.com.', Type: 'CNAME', SetIdentifier: 'p', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: 'a.example.org' }, { Value: 'b.example.org' }] }),
+    ).toThrow(/has 2 values/);
+  });
+
   it('compares names without case or trailing dot', () => {
     expect(normalizeName('APP.example.COM.')).toBe('app.example.com');
   });

@@ -7,8 +7,10 @@ export interface FailoverRecordSet {
   setIdentifier: string;
   failover: 'PRIMARY' | 'SECONDARY';
   ttlSec: number;
-  /** IPv4 addresses the A record answers with. */
+  /** IPv4 addresses an A record answers with (none for a CNAME). */
   addresses: string[];
+  /** The name a CNAME record answers with (normalized), when the member is a CNAME (a load balancer's or an instance's DNS name). */
+  cname?: string;
   /** The Route 53 health check the member is judged by; absent: always healthy. */
   healthCheckId?: string;
 }
@@ -22,21 +24,25 @@ export function normalizeName(name: string): string {
 }
 
 /**
- * The failover member of a Route 53 record set, or undefined when it is not a failover A record.
- * Throws for a failover alias record (an alias answers with another resource's addresses, which
- * this DNS server does not resolve): the caller must say so rather than serve a partial record.
+ * The failover member of a Route 53 record set, or undefined when it is not a failover A or CNAME
+ * record. Throws for a failover alias record (an alias answers with another resource's addresses,
+ * which this DNS server does not resolve) and for a CNAME without exactly one value (RFC 1034 §3.6.2:
+ * a CNAME is the only record of its name): the caller must say so rather than serve a partial record.
  */
 export function fromRoute53RecordSet(set: ResourceRecordSet): FailoverRecordSet | undefined {
-  if (set.Type !== 'A' || (set.Failover !== 'PRIMARY' && set.Failover !== 'SECONDARY') || !set.Name) return undefined;
-  if (set.AliasTarget) throw new Error(`record ${set.Name} (${set.Failover}) is an alias to ${set.AliasTarget.DNSName ?? '?'}: faildrill's DNS server answers only failover records with addresses`);
-  return {
+  if ((set.Type !== 'A' && set.Type !== 'CNAME') || (set.Failover !== 'PRIMARY' && set.Failover !== 'SECONDARY') || !set.Name) return undefined;
+  if (set.AliasTarget) throw new Error(`record ${set.Name} (${set.Failover}) is an alias to ${set.AliasTarget.DNSName ?? '?'}: faildrill's DNS server answers only failover records with values`);
+  const values = (set.ResourceRecords ?? []).flatMap((r) => (r.Value ? [r.Value] : []));
+  const base = {
     name: normalizeName(set.Name),
     setIdentifier: set.SetIdentifier ?? set.Failover,
     failover: set.Failover,
     ttlSec: set.TTL ?? 0,
-    addresses: (set.ResourceRecords ?? []).flatMap((r) => (r.Value ? [r.Value] : [])),
     ...(set.HealthCheckId ? { healthCheckId: set.HealthCheckId } : {}),
   };
+  if (set.Type === 'A') return { ...base, addresses: values };
+  if (values.length !== 1) throw new Error(`CNAME record ${set.Name} (${set.Failover}) has ${values.length} values: a CNAME names exactly one canonical name`);
+  return { ...base, addresses: [], cname: normalizeName(values[0]!) };
 }
 
 function isHealthy(set: FailoverRecordSet, health: HealthOf): boolean {

@@ -1,10 +1,12 @@
-import { Resolver } from 'node:dns/promises';
 import type { Clock, Rng } from '../../../controller/ports.js';
 import { normalizeName } from './failover-records.js';
+import { queryA } from './stub-query.js';
 
 /** An answer as one client holds it. */
 export interface ClientAnswer {
   addresses: string[];
+  /** The CNAME chain the answer followed (a failover record whose member is a load balancer answers with its DNS name). */
+  cnames: string[];
   /** The TTL the server gave, in seconds. */
   ttlSec: number;
   /** Run time at which the client resolved it. */
@@ -22,12 +24,13 @@ export interface DnsClientsOptions {
   /** Decides which clients ignore the TTL; fork it from the run's Rng. */
   rng: Rng;
   clock: Clock;
-  /** One query's timeout (c-ares retries within it once). */
+  /** One query's timeout. */
   timeoutMs?: number;
 }
 
 interface CacheEntry {
   addresses: string[];
+  cnames: string[];
   ttlSec: number;
   resolvedAtMs: number;
   expiresAtMs: number;
@@ -58,7 +61,7 @@ export function ttlHonouring(clients: number, honourTtlShare: number, rng: Rng):
  * TTL keeps its first answer for the whole run (a sticky cache). Failed lookups are not cached.
  */
 export class DnsClients {
-  readonly #resolver: Resolver;
+  readonly #cancel = new AbortController();
   readonly #honours: boolean[];
   readonly #caches: Map<string, CacheEntry>[];
   readonly #inFlight: Map<string, Promise<ClientAnswer>>[];
@@ -67,8 +70,6 @@ export class DnsClients {
     this.#honours = ttlHonouring(options.clients, options.honourTtlShare, options.rng);
     this.#caches = this.#honours.map(() => new Map());
     this.#inFlight = this.#honours.map(() => new Map());
-    this.#resolver = new Resolver({ timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, tries: 1 });
-    this.#resolver.setServers([options.server]);
   }
 
   get clients(): number {
@@ -80,14 +81,14 @@ export class DnsClients {
     return this.#client(client);
   }
 
-  /** Resolves `name` for `client`: from its cache while the answer is fresh, else through the server. Rejects with the resolver's error (`ENOTFOUND`, `EREFUSED`, `ETIMEOUT`, …). */
+  /** Resolves `name` for `client`: from its cache while the answer is fresh, else through the server. Rejects with the code Node's resolver would give (`ENOTFOUND`, `EREFUSED`, `ETIMEOUT`, …). */
   resolve(client: number, name: string): Promise<ClientAnswer> {
     const honours = this.#client(client);
     const key = normalizeName(name);
     const cached = this.#caches[client]!.get(key);
     const nowMs = this.options.clock.nowMs();
     if (cached && nowMs < cached.expiresAtMs) {
-      return Promise.resolve({ addresses: cached.addresses, ttlSec: cached.ttlSec, resolvedAtMs: cached.resolvedAtMs, fromCache: true });
+      return Promise.resolve({ addresses: cached.addresses, cnames: cached.cnames, ttlSec: cached.ttlSec, resolvedAtMs: cached.resolvedAtMs, fromCache: true });
     }
     const inFlight = this.#inFlight[client]!;
     const pending = inFlight.get(key);
@@ -107,14 +108,12 @@ export class DnsClients {
 
   /** Cancels queries in flight (they reject with `ECANCELLED`). */
   close(): void {
-    this.#resolver.cancel();
+    this.#cancel.abort();
   }
 
   async #lookup(name: string): Promise<ClientAnswer> {
-    const records = await this.#resolver.resolve4(name, { ttl: true });
-    const resolvedAtMs = this.options.clock.nowMs();
-    const ttlSec = records.length > 0 ? Math.min(...records.map((r) => r.ttl)) : 0;
-    return { addresses: records.map((r) => r.address), ttlSec, resolvedAtMs, fromCache: false };
+    const answer = await queryA(this.options.server, name, { timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: this.#cancel.signal });
+    return { ...answer, resolvedAtMs: this.options.clock.nowMs(), fromCache: false };
   }
 
   #client(client: number): boolean {
