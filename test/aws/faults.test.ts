@@ -17,7 +17,7 @@ import { awsClients, EMULATOR_CREDENTIALS, type AwsClients } from '../../src/tar
 import type { AwsFault, AwsFaultContext, AwsFaultJournalEntry, FaultResources } from '../../src/targets/aws/faults/context.js';
 import { EFFECT_BY_FAILDRILL } from '../../src/targets/aws/faults/effects.js';
 import { isoDuration } from '../../src/targets/aws/faults/fis-template.js';
-import { injectAwsFault } from '../../src/targets/aws/faults/inject.js';
+import { EFFECT_BY_FIS, injectAwsFault } from '../../src/targets/aws/faults/inject.js';
 import { subnetDisrupted } from '../../src/targets/aws/faults/network-acl.js';
 import { undoPendingFaults } from '../../src/targets/aws/faults/replay.js';
 import type { TaggedResource } from '../../src/targets/aws/provision/resources.js';
@@ -231,6 +231,27 @@ describe('aws:ec2:terminate-instances', () => {
   });
 });
 
+describe('real AWS, where FIS runs the action', () => {
+  // the same code path as an account endpoint: no emulator in the context. moto's FIS advances the experiment one
+  // state per GetExperiment (design.md §8) and runs no action, so whatever changes in EC2 would be faildrill's doing.
+  it('applies nothing itself: the fault takes effect when the experiment runs, undo is StopExperiment alone', async () => {
+    const { emulator: _, ...base } = context();
+    const ctx = { ...base, experimentPollMs: 10 };
+    const before = await instanceState(instanceIds['web-cut']!);
+    const { undo, effects } = await inject(ctx, { id: 'fis-stops-web', action: 'aws:ec2:stop-instances', target: 'web-cut', durationMs: 60_000 });
+    expect(effects).toEqual([expect.objectContaining({ effect: EFFECT_BY_FIS, action: 'aws:ec2:stop-instances', experimentState: 'running' })]);
+    expect(await instanceState(instanceIds['web-cut']!)).toBe(before);
+    const experimentId = String(effects[0]!.experimentId);
+    expect(ctx.journaled[0]).toEqual({ op: 'fault', id: 'fis-stops-web', action: 'aws:ec2:stop-instances', target: 'web-cut', steps: [{ kind: 'stop-experiment', experimentId }] });
+    // no deny-all NACL or other planning resource was created: only the template and the experiment
+    expect(ctx.tracked.map((t) => t.kind).sort()).toEqual(['fis:experiment', 'fis:experiment-template']);
+    await undo();
+    expect(ctx.recorded.some((e) => e.type === 'experiment' && e.detail.phase === 'stop' && e.detail.experimentId === experimentId)).toBe(true);
+    expect(ctx.journaled.at(-1)).toEqual({ op: 'fault.undone', id: 'fis-stops-web' });
+    expect(await instanceState(instanceIds['web-cut']!)).toBe(before);
+  });
+});
+
 describe('database faults', () => {
   it('aws:rds:failover-db-cluster: FailoverDBCluster makes the standby the writer', async () => {
     const ctx = context();
@@ -286,10 +307,10 @@ describe('what the faults created', () => {
   it('is tagged with the run id and deletable', async () => {
     const templates = (await aws.fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates ?? [];
     const ours = templates.filter((t) => t.tags?.[RUN_ID_TAG] === runId);
-    // one template per fault injected against moto's FIS above: stop, disrupt, killed stop, killed disrupt, terminate, failover, reboot
-    expect(ours).toHaveLength(7);
+    // one template per fault injected against moto's FIS above: stop, disrupt, killed stop, killed disrupt, terminate, FIS-run stop, failover, reboot
+    expect(ours).toHaveLength(8);
     const experiments = (await aws.fis.send(new ListExperimentsCommand({}))).experiments ?? [];
-    expect(experiments.filter((e) => e.tags?.[RUN_ID_TAG] === runId)).toHaveLength(7);
+    expect(experiments.filter((e) => e.tags?.[RUN_ID_TAG] === runId)).toHaveLength(8);
     for (const t of ours) await aws.fis.send(new DeleteExperimentTemplateCommand({ id: t.id }));
     const left = (await aws.fis.send(new ListExperimentTemplatesCommand({}))).experimentTemplates ?? [];
     expect(left.filter((t) => t.tags?.[RUN_ID_TAG] === runId)).toEqual([]);

@@ -48,6 +48,9 @@ export type AwsFaultJournalEntry =
   | { op: 'fault'; id: string; action: string; target: string; steps: AwsUndoStep[] }
   | { op: 'fault.undone'; id: string };
 
+/** FIS starts an experiment's actions within seconds (FIS user guide, "Experiment states"); a minute is generous. */
+export const DEFAULT_EXPERIMENT_START_MS = 60_000;
+
 /** Which emulator answers (its known gaps go into the events), or none: real AWS. */
 export type AwsEmulator = 'moto' | 'localstack';
 
@@ -62,8 +65,15 @@ export interface AwsFaultContext {
   journal?: (entry: AwsFaultJournalEntry) => void;
   /** Called for every AWS resource created (the experiment template, the experiment), for teardown's inventory. */
   track?: (resource: TaggedResource) => void;
-  /** The emulator behind the endpoints, if any; its known gaps are reported in the events. */
+  /**
+   * The emulator behind the endpoints, if any; its known gaps are reported in the events. Without one
+   * (real AWS) FIS runs the experiment's action itself and faildrill applies no effect of its own.
+   */
   emulator?: AwsEmulator;
+  /** Longest wait for a real experiment to reach `running` (default {@link DEFAULT_EXPERIMENT_START_MS}). */
+  experimentStartMs?: number;
+  /** Delay between GetExperiment reads while waiting (default 1 s). */
+  experimentPollMs?: number;
   /** The IAM role FIS assumes; default `arn:aws:iam::<account>:role/faildrill-fis` (moto accepts any). */
   roleArn?: string;
 }

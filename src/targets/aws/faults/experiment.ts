@@ -108,3 +108,24 @@ async function stopQuietly(fis: FisClient, id: string): Promise<{ status?: strin
     throw err;
   }
 }
+
+/** What {@link awaitRunning} saw: the experiment's actions run, or it ended (failed, stopped, cancelled) first with FIS's reason. */
+export type ExperimentStart = { running: true; status: string } | { running: false; status: string; reason: string };
+
+/**
+ * Reads the experiment until FIS says it is `running` (its actions started), or it reached an end state
+ * (`completed`, `stopped`, `failed`, `cancelled`), or `timeoutMs` ran out; each read is logged.
+ */
+export async function awaitRunning(ctx: AwsFaultContext, fault: AwsFault, experimentId: string, timeoutMs: number, pollMs: number): Promise<ExperimentStart> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await ctx.clients.fis.send(new GetExperimentCommand({ id: experimentId }));
+    const state = got.experiment?.state;
+    emitState(ctx, fault, experimentId, state, 'poll');
+    const status = state?.status ?? 'unknown';
+    if (status === 'running' || status === 'completed') return { running: true, status };
+    if (['stopping', 'stopped', 'failed', 'cancelled'].includes(status)) return { running: false, status, reason: state?.reason ?? 'FIS gave no reason' };
+    if (Date.now() >= deadline) return { running: false, status, reason: `not running ${timeoutMs} ms after StartExperiment` };
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+  }
+}

@@ -1,8 +1,12 @@
 import type { EventDetail } from '../../../measure/events.js';
 import type { Undo } from '../../../run/target.js';
-import type { AwsFault, AwsFaultContext } from './context.js';
+import { DEFAULT_EXPERIMENT_START_MS, type AwsFault, type AwsFaultContext } from './context.js';
 import { planEffect } from './effects.js';
-import { prepareTemplate, startExperiment, stopExperiment, type PreparedTemplate } from './experiment.js';
+import { awaitRunning, prepareTemplate, startExperiment, stopExperiment, type PreparedTemplate, type RunningExperiment } from './experiment.js';
+
+/** What the `fault`/`injected` event says when FIS itself ran the action (real AWS). */
+export const EFFECT_BY_FIS = 'applied by FIS';
+const DEFAULT_EXPERIMENT_POLL_MS = 1_000;
 
 /**
  * Applies an AWS fault as a FIS experiment whose effect faildrill applies itself: moto stores
@@ -17,9 +21,13 @@ import { prepareTemplate, startExperiment, stopExperiment, type PreparedTemplate
  *
  * The undo reverses the effect where it has a reverse call (StartInstances, the original NACL
  * association), then stops the experiment and logs its state; it resolves once those calls returned.
+ *
+ * On real AWS (no `ctx.emulator`) FIS runs the action: see {@link runByFis}.
  */
 export async function injectAwsFault(ctx: AwsFaultContext, fault: AwsFault, onEffect: (detail: EventDetail) => void, template?: PreparedTemplate): Promise<Undo> {
   const prepared = template ?? (await prepareTemplate(ctx, fault));
+  // real AWS runs the action itself: applying the effect too would stop, fail over or cut off twice
+  if (ctx.emulator === undefined && prepared.available) return runByFis(ctx, fault, prepared, onEffect);
   const plan = await planEffect(ctx, fault);
   let experiment;
   try {
@@ -50,5 +58,39 @@ export async function injectAwsFault(ctx: AwsFaultContext, fault: AwsFault, onEf
     await applied.undo?.();
     await stopExperiment(ctx, fault, experiment);
     ctx.journal?.({ op: 'fault.undone', id: fault.id });
+  };
+}
+
+/**
+ * A fault on real AWS: FIS runs the action, faildrill applies nothing itself. The journal holds the
+ * experiment's stop before it starts; the fault takes effect when FIS reports the experiment `running`
+ * (`effect: 'applied by FIS'`); the undo is StopExperiment, after which FIS ends the action (it
+ * restarts stopped instances and restores a disrupted subnet's network ACL, FIS actions reference).
+ * An experiment that ends before it runs rejects with FIS's reason, having been stopped.
+ */
+async function runByFis(ctx: AwsFaultContext, fault: AwsFault, template: Extract<PreparedTemplate, { available: true }>, onEffect: (detail: EventDetail) => void): Promise<Undo> {
+  const experiment = (await startExperiment(ctx, fault, template)) as Extract<RunningExperiment, { experimentId: string }>;
+  ctx.journal?.({ op: 'fault', id: fault.id, action: fault.action, target: fault.target, steps: [{ kind: 'stop-experiment', experimentId: experiment.experimentId }] });
+  const stop = async () => {
+    await stopExperiment(ctx, fault, experiment);
+    ctx.journal?.({ op: 'fault.undone', id: fault.id });
+  };
+  let started;
+  try {
+    started = await awaitRunning(ctx, fault, experiment.experimentId, ctx.experimentStartMs ?? DEFAULT_EXPERIMENT_START_MS, ctx.experimentPollMs ?? DEFAULT_EXPERIMENT_POLL_MS);
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  if (!started.running) {
+    await stop().catch(() => undefined);
+    throw new Error(`FIS experiment ${experiment.experimentId} for fault '${fault.id}' ended ${started.status} before its action ran: ${started.reason}`);
+  }
+  onEffect({ effect: EFFECT_BY_FIS, action: fault.action, experimentId: experiment.experimentId, experimentState: started.status });
+  let undone = false;
+  return async () => {
+    if (undone) return;
+    undone = true;
+    await stop();
   };
 }
