@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstancesCommand, DescribeSubnetsCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeNetworkAclsCommand, DescribeSubnetsCommand, type Instance } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
@@ -18,6 +18,7 @@ import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { cleanupAws } from '../../src/targets/aws/cleanup.js';
 import { awsClients, EMULATOR_CREDENTIALS, type AwsClients } from '../../src/targets/aws/clients.js';
+import { injectAwsFault } from '../../src/targets/aws/faults/inject.js';
 import { findTagged } from '../../src/targets/aws/provision/find.js';
 import { provision } from '../../src/targets/aws/provision/provision.js';
 import type { AwsResources } from '../../src/targets/aws/provision/resources.js';
@@ -266,6 +267,29 @@ describe('what moto refuses', () => {
 });
 
 describe('cleanup by tag', () => {
+  it("removes a killed run's deny-all network ACL, giving its subnet back to the VPC's default ACL first", async () => {
+    const killed = await provisioned('lb-failover');
+    const { clients, resources } = killed;
+    const server = Object.keys(resources.instances)[0]!;
+    const subnetId = resources.instances[server]!.subnetId;
+    // the run dies mid-fault: the undo is never called
+    await injectAwsFault(
+      { clients, resources, emulator: 'moto', events: { emit: () => undefined }, track: (r) => resources.inventory.push(r) },
+      { id: 'cut', action: 'aws:network:disrupt-connectivity', target: server, durationMs: 60_000 },
+      () => undefined,
+    );
+    const aclOf = async () =>
+      (await clients.ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))).NetworkAcls?.[0];
+    const faultAcl = await aclOf();
+    expect(faultAcl?.Tags?.find((t) => t.Key === RUN_ID_TAG)?.Value).toBe(resources.runId);
+    expect((await findTagged(clients, resources.runId)).resources).toContainEqual({ kind: 'ec2:network-acl', id: faultAcl!.NetworkAclId, runId: resources.runId });
+
+    const report = await cleanupAws(clients, { runId: resources.runId, maxWaitSec: 60 });
+    expect(report.failed).toEqual([]);
+    expect(report.removed.map((r) => r.kind)).toContain('ec2:network-acl');
+    expect((await findTagged(clients, resources.runId)).resources).toEqual([]);
+  }, 120_000);
+
   it("removes a killed run's resources, found by its run id, and leaves another run's alone", async () => {
     const killed = await provisioned('asg-replacement');
     const other = await provisioned('lb-failover');

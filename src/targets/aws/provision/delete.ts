@@ -3,8 +3,11 @@ import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from 
 import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteLaunchTemplateCommand,
+  DeleteNetworkAclCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
+  DescribeNetworkAclsCommand,
+  ReplaceNetworkAclAssociationCommand,
   TerminateInstancesCommand,
   waitUntilInstanceTerminated,
 } from '@aws-sdk/client-ec2';
@@ -119,6 +122,24 @@ async function deleteAutoScalingGroup(env: DeleteEnv, name: string): Promise<voi
   }
 }
 
+/**
+ * A fault's deny-all network ACL: subnets still associated with it (a run killed mid-fault, no journal
+ * at hand) go back to their VPC's default ACL first, since an associated ACL cannot be deleted.
+ */
+async function deleteNetworkAcl(env: DeleteEnv, id: string): Promise<void> {
+  const { ec2 } = env.clients;
+  const acl = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [id] }))).NetworkAcls?.[0];
+  const associations = acl?.Associations ?? [];
+  if (acl?.VpcId && associations.length > 0) {
+    const defaults = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [acl.VpcId] }, { Name: 'default', Values: ['true'] }] }));
+    const defaultId = defaults.NetworkAcls?.[0]?.NetworkAclId;
+    if (!defaultId) throw Object.assign(new Error(`VPC ${acl.VpcId} has no default network ACL to give back subnets ${associations.map((a) => a.SubnetId).join(', ')}`), { name: 'DependencyViolation' });
+    for (const association of associations)
+      if (association.NetworkAclAssociationId) await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: association.NetworkAclAssociationId, NetworkAclId: defaultId }));
+  }
+  await retryingInUse(env, () => ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id })));
+}
+
 const DELETERS: Record<ResourceKind, Deleter> = {
   'fis:experiment': async ({ clients }, id) => {
     try {
@@ -154,6 +175,7 @@ const DELETERS: Record<ResourceKind, Deleter> = {
     await env.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     await waitUntilInstanceTerminated({ client: env.clients.ec2, ...waiter(env) }, { InstanceIds: [id] });
   },
+  'ec2:network-acl': deleteNetworkAcl,
   'ec2:subnet': (env, id) => retryingInUse(env, () => env.clients.ec2.send(new DeleteSubnetCommand({ SubnetId: id }))),
   'ec2:vpc': (env, id) => retryingInUse(env, () => env.clients.ec2.send(new DeleteVpcCommand({ VpcId: id }))),
   'sns:topic': ({ clients }, arn) => clients.sns.send(new DeleteTopicCommand({ TopicArn: arn })).then(() => undefined),

@@ -3,6 +3,7 @@ import { DescribeAlarmsCommand, ListTagsForResourceCommand as ListAlarmTagsComma
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   type Filter,
@@ -75,6 +76,9 @@ const FINDERS: Record<AwsService, Finder | undefined> = {
         .send(new DescribeInstancesCommand({ Filters: [filter, { Name: 'instance-state-name', Values: LIVE_INSTANCE_STATES }], NextToken }))
         .then((r) => ({ items: r.Reservations, next: r.NextToken })),
     );
+    const acls = await all((NextToken) =>
+      ec2.send(new DescribeNetworkAclsCommand({ Filters: [filter], NextToken })).then((r) => ({ items: r.NetworkAcls, next: r.NextToken })),
+    );
     const templates = await all((NextToken) =>
       ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [filter], NextToken })).then((r) => ({ items: r.LaunchTemplates, next: r.NextToken })),
     );
@@ -83,6 +87,7 @@ const FINDERS: Record<AwsService, Finder | undefined> = {
       ...subnets.flatMap((s) => found('ec2:subnet', s.SubnetId, s.Tags)),
       ...reservations.flatMap((r) => r.Instances ?? []).flatMap((i) => found('ec2:instance', i.InstanceId, i.Tags)),
       ...templates.flatMap((t) => found('ec2:launch-template', t.LaunchTemplateId, t.Tags)),
+      ...acls.flatMap((a) => found('ec2:network-acl', a.NetworkAclId, a.Tags)),
     ];
   },
   elbv2: async ({ elbv2 }, runId) => {

@@ -20,6 +20,7 @@ export const DELETE_ORDER = [
   'rds:db-cluster',
   'rds:db-subnet-group',
   'ec2:instance',
+  'ec2:network-acl',
   'ec2:subnet',
   'ec2:vpc',
   'sns:topic',
