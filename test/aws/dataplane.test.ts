@@ -393,6 +393,48 @@ describe('the control plane on moto', () => {
     expect(await resolveFresh()).toMatchObject({ addresses: ['10.0.0.2'] });
   }, 30_000);
 
+  it('answers failover CNAME record sets (a load balancer primary, provision/dns.ts) with the canonical name, and clients read it with its TTL', async () => {
+    const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: 'example.net', CallerReference: `dataplane-cname-${Date.now()}` }));
+    const hostedZoneId = zone.HostedZone!.Id!;
+    const ttlSec = 20;
+    const lbName = 'alb-web-123.us-east-1.elb.amazonaws.com';
+    const drName = 'ip-10-0-1-7.ec2.internal';
+    const set = (id: string, failover: 'PRIMARY' | 'SECONDARY', value: string, healthCheckId?: string): ResourceRecordSet => ({
+      Name: 'shop.example.net.',
+      Type: 'CNAME',
+      SetIdentifier: id,
+      Failover: failover,
+      TTL: ttlSec,
+      ResourceRecords: [{ Value: value }],
+      ...(healthCheckId ? { HealthCheckId: healthCheckId } : {}),
+    });
+    const check = await aws.route53.send(
+      new CreateHealthCheckCommand({
+        CallerReference: `dataplane-cname-hc-${Date.now()}`,
+        HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: lbName, Port: 80, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 3 },
+      }),
+    );
+    const healthCheckId = check.HealthCheck!.Id!;
+    await aws.route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        ChangeBatch: { Changes: [set('alb', 'PRIMARY', lbName, healthCheckId), set('dr', 'SECONDARY', drName)].map((ResourceRecordSet) => ({ Action: 'CREATE', ResourceRecordSet })) },
+      }),
+    );
+    let primaryHealthy = true;
+    const source = new Route53RecordSource({ route53: aws.route53, hostedZoneId, health: (id) => (id === healthCheckId ? primaryHealthy : undefined) });
+    await source.refresh();
+    const { server } = await dnsServer(source);
+    const clients = new DnsClients({ server: server.address, clients: 1, honourTtlShare: 1, rng: new SeededRng(1), clock: wallClock() });
+    cleanups.push(() => clients.close());
+    expect(await clients.resolve(0, 'shop.example.net')).toMatchObject({ addresses: [], cnames: [lbName], ttlSec, fromCache: false });
+    primaryHealthy = false;
+    // within the TTL the client keeps the load balancer's name; a fresh lookup gets the secondary's
+    expect(await clients.resolve(0, 'shop.example.net')).toMatchObject({ cnames: [lbName], fromCache: true });
+    clients.clear();
+    expect(await clients.resolve(0, 'shop.example.net')).toMatchObject({ addresses: [], cnames: [drName], ttlSec });
+  }, 30_000);
+
   it('instance servers follow DescribeInstances: stopped refuses, started serves, terminated refuses', async () => {
     const images = await aws.ec2.send(new DescribeImagesCommand({}));
     const run = await aws.ec2.send(new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }));
