@@ -6,7 +6,13 @@ import { WallClock } from '../shared/wall-clock.js';
 import { elbv2ListenerSource } from './dataplane/elbv2-listener-source.js';
 import { elbv2TargetSource } from './dataplane/elbv2-target-source.js';
 import { LoadBalancerProxy, type RouteChange } from './dataplane/load-balancer-proxy.js';
-import { TargetGroupChecker, type TargetEndpoints, type TargetHealthVerdict } from './dataplane/target-group-checker.js';
+import {
+  TargetGroupChecker,
+  type TargetEndpoints,
+  type TargetHealthState,
+  type TargetHealthVerdict,
+  type TargetSource,
+} from './dataplane/target-group-checker.js';
 import type { LoadBalancerResources } from './provision/resources.js';
 
 /**
@@ -31,6 +37,13 @@ export interface LbPlaneOptions {
   pollIntervalMs: number;
   /** Checks, polls and the proxy end by themselves this long after {@link LbPlane.start}. */
   lifetimeMs: number;
+  /**
+   * Awaited after each read of a group's registered targets, before the checker applies it: the session
+   * follows the Auto Scaling group there, so that the group's verdict on an instance it replaced comes
+   * before the target group drains its target, as on AWS where the group deregisters what it terminates.
+   * A rejection is ignored.
+   */
+  afterTargetsRead?: () => Promise<void>;
 }
 
 /**
@@ -81,6 +94,11 @@ export class LbPlane {
     return this.#proxy?.servers ?? [];
   }
 
+  /** faildrill's verdict on `instanceId` in target group `targetGroupId` (scenario id), if it is registered there. */
+  health(targetGroupId: string, instanceId: string): TargetHealthState | undefined {
+    return this.#checkers.find((c) => c.id === targetGroupId)?.health(instanceId);
+  }
+
   /** Reads the registered targets and the listener's forward now rather than at the next poll. */
   async refresh(): Promise<void> {
     await Promise.all(this.#checkers.map((c) => c.refresh()));
@@ -109,7 +127,7 @@ export class LbPlane {
           path: tg.healthCheck.path,
           deregistrationDelayMs: tg.deregistrationDelayMs,
         },
-        source: elbv2TargetSource(elbv2, resource.arn, serverOf),
+        source: followedBy(elbv2TargetSource(elbv2, resource.arn, serverOf), this.options.afterTargetsRead),
         endpoints,
         clock: this.#clock,
         rng: rng.fork(`targetGroup.${tg.id}`),
@@ -142,6 +160,17 @@ export class LbPlane {
       this.#clock.close();
     })());
   }
+}
+
+function followedBy(source: TargetSource, after: (() => Promise<void>) | undefined): TargetSource {
+  if (!after) return source;
+  return {
+    async registered() {
+      const targets = await source.registered();
+      await after().catch(() => undefined);
+      return targets;
+    },
+  };
 }
 
 function healthDetail(v: TargetHealthVerdict): EventDetail {
