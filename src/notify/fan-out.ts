@@ -42,6 +42,8 @@ export class FanOutNotifier implements Notifier, AsyncDisposable {
   #closed = false;
   /** Set once a flush gave up: deliveries that end later say nothing (the log is closed). */
   #muted = false;
+  /** Aborts deliveries in flight once the run no longer waits for them. */
+  readonly #abandon = new AbortController();
 
   constructor(private readonly options: FanOutOptions) {
     this.#queues = options.channels.map((channel) => ({ channel, tail: Promise.resolve(), pending: 0 }));
@@ -90,7 +92,7 @@ export class FanOutNotifier implements Notifier, AsyncDisposable {
     if (this.#muted) return;
     const about = { notifier: channel.name, ...(message.failoverId ? { failoverId: message.failoverId } : {}) };
     try {
-      const taken = await channel.deliver(message, AbortSignal.timeout(this.#timeoutMs));
+      const taken = await channel.deliver(message, AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#abandon.signal]));
       if (taken && !this.#muted) this.options.events.emit('notify', 'delivered', { ...about, latencyMs: Math.round(performance.now() - queuedAt), summary: message.summary });
     } catch (err) {
       if (!this.#muted) this.options.events.emit('notify', 'error', { ...about, message: reasonOf(err), summary: message.summary });
@@ -99,7 +101,7 @@ export class FanOutNotifier implements Notifier, AsyncDisposable {
 
   /**
    * Waits (at most `timeoutMs`) for every queued delivery; what is still queued then is a
-   * `notify`/`error` event per notifier. Later notifications are dropped.
+   * `notify`/`error` event per notifier, and those deliveries are abandoned. Later notifications are dropped.
    */
   async flush(timeoutMs: number): Promise<void> {
     this.#closed = true;
@@ -109,6 +111,7 @@ export class FanOutNotifier implements Notifier, AsyncDisposable {
     clearTimeout(timer);
     if (finished) return;
     this.#muted = true;
+    this.#abandon.abort();
     for (const q of this.#queues) {
       if (q.pending > 0) this.options.events.emit('notify', 'error', { notifier: q.channel.name, message: `${q.pending} notification(s) not delivered within ${timeoutMs} ms of the run's end` });
     }
@@ -116,6 +119,8 @@ export class FanOutNotifier implements Notifier, AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.#closed = true;
+    this.#muted = true;
+    this.#abandon.abort();
     for (const q of this.#queues) q.channel.close?.();
   }
 }

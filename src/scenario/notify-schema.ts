@@ -31,7 +31,7 @@ const notifier = z
       .meta({ description: 'Names this notifier in the event log (default: its type, numbered when repeated)' }),
     url: httpUrl('webhook: the URL each notification is POSTed to as JSON; alertmanager: its base URL (alerts go to /api/v2/alerts)').optional(),
     labels: z
-      .record(z.string().regex(LABEL_NAME, 'expected a label name such as team'), z.string())
+      .record(z.string(), z.string())
       .optional()
       .meta({ description: 'alertmanager: labels added to every alert (routing, team, …)' }),
     topicArn: z
@@ -48,6 +48,9 @@ const notifier = z
     const keys = KEYS_OF[n.type];
     for (const key of keys.required) {
       if (n[key as (typeof FIELDS)[number]] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${n.type} needs ${key}` });
+    }
+    for (const label of Object.keys(n.labels ?? {})) {
+      if (!LABEL_NAME.test(label)) ctx.addIssue({ code: 'custom', path: ['labels', label], message: `expected a label name such as team ([a-zA-Z_][a-zA-Z0-9_]*), not '${label}'` });
     }
     const allowed = new Set([...keys.required, ...keys.optional]);
     for (const key of FIELDS) {
