@@ -14,6 +14,10 @@ export class MemoryLease implements LeasePort {
     return true;
   }
 
+  async release(key: string, owner: string): Promise<void> {
+    if (this.#leases.get(key)?.owner === owner) this.#leases.delete(key);
+  }
+
   async holder(key: string): Promise<string | undefined> {
     const lease = this.#leases.get(key);
     return lease && lease.expiresAtMs > this.clock.nowMs() ? lease.owner : undefined;
