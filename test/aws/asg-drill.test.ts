@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/measure/events.js';
+import type { RunResult } from '../../src/run/result.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+
+const SCENARIO = join(repoRoot, 'scenarios/aws-asg-replacement.yaml');
+/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
+const POLL_SLACK_MS = 1_500;
+/** Timers fire a little late, never this much early. */
+const EARLY_MS = 50;
+
+const asgInstance = (e: RunEvent, state: string) => e.component === 'asg' && e.type === 'instance' && e.detail.state === state;
+
+describe('aws target on moto (started by faildrill): autoscaling replacement', () => {
+  it(
+    'FIS terminates an instance; the group replaces it, faildrill boots the replacement for launchTime and judges it healthy in the target group; traffic never reaches the terminated instance again; everything tagged is gone',
+    async () => {
+      const { scenario } = await loadScenarioFile(SCENARIO);
+      const out = tempDir();
+      const r = await runCli(['run', SCENARIO, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
+      expect(r.code, r.output).toBe(0);
+      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const events = result.events;
+      const asg = scenario.setup.autoscaling!;
+      const tg = scenario.setup.loadBalancer!.targetGroups.find((g) => g.id === asg.targetGroup)!;
+      const hc = tg.healthCheck;
+      const [fault] = result.metrics.perFault;
+      const victim = scenario.faults[0]!.target;
+
+      const injected = events.find((e) => e.component === 'fault' && e.type === 'injected')!;
+      expect(injected.detail).toMatchObject({ effect: 'applied by faildrill', call: 'TerminateInstances' });
+      expect(events.some((e) => e.component === 'fis' && e.type === 'experiment' && e.detail.phase === 'start')).toBe(true);
+
+      // the group's verdict: moto replaces at once, faildrill reads the group every poll
+      expect(events.filter((e) => e.component === 'asg' && e.type === 'instance' && e.detail.instance === victim).map((e) => e.detail.state)).toEqual([
+        'unhealthy',
+        'terminating',
+        'terminated',
+      ]);
+      expect(fault!.detectedBy).toBe('asg');
+      expect(fault!.detectionMs!).toBeLessThanOrEqual(POLL_SLACK_MS);
+
+      // a new instance id in the group, booted by faildrill's stand-in for launchTime, registered by faildrill (moto does not)
+      const pending = events.filter((e) => asgInstance(e, 'pending'));
+      expect(pending).toHaveLength(1);
+      const fresh = String(pending[0]!.detail.instance);
+      expect(fresh).toMatch(/^i-[0-9a-f]+$/);
+      expect(fresh).not.toBe(injected.detail.instanceId);
+      expect(String(pending[0]!.detail.boot)).toMatch(/stood in by faildrill/);
+      const inService = events.find((e) => asgInstance(e, 'in-service') && e.detail.instance === fresh)!;
+      expect(inService.atMs - pending[0]!.atMs).toBeGreaterThanOrEqual(asg.launchTimeMs - 1);
+      expect(inService.atMs - pending[0]!.atMs).toBeLessThanOrEqual(asg.launchTimeMs + POLL_SLACK_MS);
+      const registration = events.find((e) => e.component === 'asg' && e.type === 'registration' && e.detail.instance === fresh)!;
+      expect(String(registration.detail.appliedBy)).toMatch(/^faildrill: moto/);
+      const started = events.find((e) => e.component === 'server' && e.type === 'service' && e.detail.server === fresh && e.detail.state === 'started')!;
+      expect(started.atMs - pending[0]!.atMs).toBeGreaterThanOrEqual(asg.launchTimeMs - 1);
+
+      // launch → healthy in the target group: the boot, then healthyThreshold passing checks one interval
+      // apart, the first within an interval of the registration (faildrill's checker, ALB rules)
+      const healthy = events.find((e) => e.component === 'lb' && e.type === 'target.health' && e.detail.target === fresh && e.detail.health === 'healthy')!;
+      const launchToHealthyMs = healthy.atMs - pending[0]!.atMs;
+      expect(launchToHealthyMs).toBeGreaterThanOrEqual(asg.launchTimeMs + (hc.healthyThreshold - 1) * hc.intervalMs - EARLY_MS);
+      expect(launchToHealthyMs).toBeLessThanOrEqual(asg.launchTimeMs + hc.healthyThreshold * hc.intervalMs + POLL_SLACK_MS);
+      expect(fault!.replacementMs).toBe(healthy.atMs - fault!.injectedAtMs);
+      expect(result.metrics.replacementMs).toBe(fault!.replacementMs);
+      expect(fault!.replacementMs!).toBeLessThanOrEqual(fault!.detectionMs! + asg.launchTimeMs + hc.healthyThreshold * hc.intervalMs + POLL_SLACK_MS);
+
+      // RTO: errors end once the target group drains the terminated target (its switch); a request sent
+      // to it before then fails within the load's timeout
+      expect(fault!.timeToSwitchMs!).toBeLessThanOrEqual(POLL_SLACK_MS);
+      expect(fault!.rtoMs!).toBeLessThanOrEqual(fault!.timeToSwitchMs! + scenario.load.timeoutMs);
+      // the group kept its desired capacity
+      expect(events.some((e) => e.component === 'asg' && e.type === 'capacity')).toBe(false);
+
+      // the terminated instance never serves again: its server stopped at the fault and never restarted,
+      // and no route after the fault includes it
+      const afterFault = events.filter((e) => e.atMs >= fault!.injectedAtMs);
+      expect(afterFault.filter((e) => e.component === 'server' && e.detail.server === victim).map((e) => e.detail.state)).toEqual(['stopped']);
+      const routes = afterFault.filter((e) => e.component === 'lb' && e.type === 'route.changed');
+      expect(routes.map((e) => String(e.detail.toServers).split(','))).toEqual([
+        tg.targets.filter((t) => t !== victim),
+        [...tg.targets.filter((t) => t !== victim), fresh],
+      ]);
+
+      // open loop: rate × duration requests, within one per client
+      expect(Math.abs(result.metrics.requestCount - (scenario.load.ratePerSec * scenario.durationMs) / 1000)).toBeLessThanOrEqual(scenario.load.clients);
+      // teardown deleted everything tagged with the run id, the replacement instance included (the session adds it to the inventory)
+      expect(result.invariants.find((i) => i.name === 'nothing-left-behind')).toMatchObject({ pass: true });
+      expect(result.verdict).toBe('pass');
+    },
+    300_000,
+  );
+});
