@@ -1,7 +1,8 @@
 import type { Rng } from '../controller/ports.js';
 import type { TargetGroupSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
-import { checkPasses, type Response } from './server.js';
+import { verdictWithin } from './checks.js';
+import type { Response } from './server.js';
 
 export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
 
@@ -13,7 +14,8 @@ interface TargetState {
 }
 
 /**
- * An ELBv2 target group: per-target health checks with interval, timeout and thresholds; routes to
+ * An ELBv2 target group: per-target health checks with interval, timeout and thresholds (a check
+ * without an answer fails when its timeout runs out, a refused one at once); routes to
  * healthy targets and fails open (to every registered target) when none is healthy; a deregistered
  * target drains for the deregistration delay.
  */
@@ -71,22 +73,27 @@ export class SimTargetGroup {
     this.ctx.engine.after(this.spec.deregistrationDelayMs, () => this.#setHealth(target, 'unused'));
   }
 
+  /** Sends one check; its verdict counts when the answer comes, or when the timeout runs out without one. */
   #check(target: TargetState): void {
     if (target.health !== 'draining' && target.health !== 'unused') {
-      const { timeoutMs, healthyThreshold, unhealthyThreshold } = this.spec.healthCheck;
-      if (checkPasses(this.respond(target.serverId), timeoutMs)) {
-        target.successes++;
-        target.failures = 0;
-        if ((target.health === 'unhealthy' || target.health === 'initial') && target.successes >= healthyThreshold)
-          this.#setHealth(target, 'healthy');
-      } else {
-        target.failures++;
-        target.successes = 0;
-        if ((target.health === 'healthy' || target.health === 'initial') && target.failures >= unhealthyThreshold)
-          this.#setHealth(target, 'unhealthy');
-      }
+      const verdict = verdictWithin(this.respond(target.serverId), this.spec.healthCheck.timeoutMs);
+      this.ctx.engine.after(verdict.afterMs, () => this.#count(target, verdict.ok), true);
     }
     if (target.health !== 'unused') this.ctx.engine.after(this.spec.healthCheck.intervalMs, () => this.#check(target), true);
+  }
+
+  #count(target: TargetState, ok: boolean): void {
+    if (target.health === 'draining' || target.health === 'unused') return;
+    const { healthyThreshold, unhealthyThreshold } = this.spec.healthCheck;
+    if (ok) {
+      target.successes++;
+      target.failures = 0;
+      if ((target.health === 'unhealthy' || target.health === 'initial') && target.successes >= healthyThreshold) this.#setHealth(target, 'healthy');
+    } else {
+      target.failures++;
+      target.successes = 0;
+      if ((target.health === 'healthy' || target.health === 'initial') && target.failures >= unhealthyThreshold) this.#setHealth(target, 'unhealthy');
+    }
   }
 
   #setHealth(target: TargetState, health: TargetHealth): void {

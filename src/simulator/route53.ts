@@ -1,4 +1,5 @@
 import type { Rng } from '../controller/ports.js';
+import type { CheckVerdict } from './checks.js';
 import type { Engine } from './engine.js';
 
 interface Checker {
@@ -21,8 +22,8 @@ export interface Route53HealthCheckSpec {
 
 /**
  * A Route 53 health check: checkers in several regions, each on its own phase, each needing
- * `failureThreshold` results in a row to change its view; the endpoint is healthy while more than
- * 18 % of checkers report healthy.
+ * `failureThreshold` results in a row to change its view (a result counts when the answer comes or
+ * the check times out); the endpoint is healthy while more than 18 % of checkers report healthy.
  */
 export class Route53HealthCheck {
   readonly #checkers: Checker[] = [];
@@ -32,8 +33,8 @@ export class Route53HealthCheck {
     readonly spec: Route53HealthCheckSpec,
     private readonly engine: Engine,
     rng: Rng,
-    /** Sends one check; true when the endpoint answered 2xx/3xx in time. */
-    private readonly check: () => boolean,
+    /** Sends one check: passes when the endpoint answered 2xx/3xx in time; the checker knows `afterMs` later. */
+    private readonly check: () => CheckVerdict,
     private readonly onChange: (healthy: boolean, healthyCheckers: number, checkers: number) => void,
   ) {
     for (let region = 0; region < spec.regions; region++) {
@@ -51,7 +52,12 @@ export class Route53HealthCheck {
   }
 
   #tick(checker: Checker): void {
-    const ok = this.check();
+    const verdict = this.check();
+    this.engine.after(verdict.afterMs, () => this.#count(checker, verdict.ok), true);
+    this.engine.after(this.spec.intervalMs, () => this.#tick(checker), true);
+  }
+
+  #count(checker: Checker, ok: boolean): void {
     if (ok === checker.healthy) {
       checker.streak = 0;
     } else if (++checker.streak >= this.spec.failureThreshold) {
@@ -59,7 +65,6 @@ export class Route53HealthCheck {
       checker.streak = 0;
       this.#evaluate();
     }
-    this.engine.after(this.spec.intervalMs, () => this.#tick(checker), true);
   }
 
   #evaluate(): void {

@@ -1,10 +1,15 @@
+import { defaults } from '../scenario/defaults.js';
+
 /** What a request to a server gets back. */
 export type Response =
   | { kind: 'ok'; latencyMs: number }
   /** Connection refused: the service is stopped; the client learns it at once. */
   | { kind: 'refused'; latencyMs: number }
-  /** Nothing comes back (paused process, dropped packets, host down): the client waits for its timeout. */
-  | { kind: 'no-answer' };
+  /**
+   * Nothing comes back (paused process, dropped packets, host down): the client waits for its timeout.
+   * `connected`: the TCP handshake completed (a frozen process's kernel still accepts), only the answer is missing.
+   */
+  | { kind: 'no-answer'; connected?: boolean };
 
 export type ServerState = 'up' | 'stopped' | 'unreachable' | 'slow' | 'down' | 'terminated';
 export type ServiceName = 'app' | 'keepalived' | 'nginx';
@@ -41,6 +46,8 @@ export class SimServer {
   constructor(
     readonly id: string,
     readonly baseLatencyMs: number,
+    /** From power-on to the services answering. */
+    readonly bootMs: number = defaults.server.bootMs,
   ) {}
 
   #service(name: ServiceName): ServiceState {
@@ -152,7 +159,7 @@ export class SimServer {
   respondLocally(): Response {
     if (!this.hostUp || this.#filtered('tcp', APP_PORT)) return { kind: 'no-answer' };
     const app = this.#service('app');
-    if (app.paused > 0) return { kind: 'no-answer' };
+    if (app.paused > 0) return { kind: 'no-answer', connected: true };
     if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
     return { kind: 'ok', latencyMs: this.baseLatencyMs + this.#extraLatencyMs };
   }
@@ -161,9 +168,4 @@ export class SimServer {
   respond(): Response {
     return this.#isolated > 0 ? { kind: 'no-answer' } : this.respondLocally();
   }
-}
-
-/** Whether a health check with `timeoutMs` passes against this response. */
-export function checkPasses(response: Response, timeoutMs: number): boolean {
-  return response.kind === 'ok' && response.latencyMs <= timeoutMs;
 }
