@@ -3,14 +3,36 @@ import type { Engine, Timer } from './engine.js';
 
 export type VrrpState = 'init' | 'backup' | 'master' | 'fault';
 
-/** RFC 3768 / keepalived skew: ((256 − priority) × advert_int) / 256. */
-export function skewMs(priority: number, advertIntMs: number): number {
-  return ((256 - priority) * advertIntMs) / 256;
+/** VRRP protocol version: 2 (RFC 3768, keepalived's default) or 3 (RFC 5798). */
+export type VrrpVersion = 2 | 3;
+
+/**
+ * Skew_Time: (256 − priority)/256 s in VRRPv2 (RFC 3768 §6.1), (256 − priority) × advert_int / 256
+ * in VRRPv3 (RFC 5798 §6.1); keepalived's VRRP_TIMER_SKEW computes the same per version.
+ */
+export function skewMs(priority: number, advertIntMs: number, version: VrrpVersion = 2): number {
+  return ((256 - priority) * (version === 3 ? advertIntMs : 1000)) / 256;
 }
 
 /** Master_Down_Interval = 3 × advert_int + skew: how long a backup waits for adverts before taking over. */
-export function masterDownIntervalMs(priority: number, advertIntMs: number): number {
-  return 3 * advertIntMs + skewMs(priority, advertIntMs);
+export function masterDownIntervalMs(priority: number, advertIntMs: number, version: VrrpVersion = 2): number {
+  return 3 * advertIntMs + skewMs(priority, advertIntMs, version);
+}
+
+/**
+ * The priority the controller gives the node it moves the address to (both targets): above every
+ * other node's, even while its track script has lowered it by the script's weight.
+ */
+export function takeoverPriority(priorities: readonly number[], trackWeight = 0): number {
+  return Math.min(254, Math.max(...priorities) + Math.abs(trackWeight) + 1);
+}
+
+/** Slack beyond keepalived's own timers for a controller's move to show (the host target polls the namespaces). */
+const MOVE_SLACK_MS = 2_000;
+
+/** How long a controller's move may take: master down (≤ 4 advert intervals with skew), the preempt delay and a slack. */
+export function moveBudgetMs(advertIntMs: number, preemptDelayMs: number): number {
+  return 4 * advertIntMs + preemptDelayMs + MOVE_SLACK_MS;
 }
 
 export interface VrrpNodeSpec {
@@ -30,6 +52,8 @@ export interface TrackScriptSpec {
 export interface VrrpSpec {
   vip: string;
   advertIntMs: number;
+  /** VRRP version keepalived speaks (`version` in keepalived.conf); 2 when absent, as keepalived. */
+  version?: VrrpVersion;
   preempt: boolean;
   preemptDelayMs: number;
   nodes: VrrpNodeSpec[];
@@ -40,6 +64,11 @@ export interface VrrpSpec {
 export interface VrrpEnvironment {
   /** keepalived runs on the node (host up, service neither stopped nor paused). */
   running(node: string): boolean;
+  /**
+   * keepalived is frozen on the node (SIGSTOP) on a host that is up: it keeps its state and the
+   * address, sends nothing and reads nothing until it resumes. Absent or false: it is gone.
+   */
+  frozen?(node: string): boolean;
   /** An advertisement from `from` reaches `to` now (filters, partitions, loss). */
   delivers(from: string, to: string): boolean;
   /**
@@ -49,12 +78,16 @@ export interface VrrpEnvironment {
   checkScript(node: string, timeoutMs: number): { ok: boolean; tookMs: number };
   /** Called before the set of holders changes (so client load is counted up to now). */
   beforeChange(): void;
-  /** With fencing: may `node` take the address? Resolves false to keep it backup. */
-  authorizeMaster?(node: string): Promise<boolean>;
   onState(node: string, state: VrrpState, previous: VrrpState, priority: number): void;
   onHolders(holders: string[], previous: string[]): void;
   /** The track script's verdict on the node changed (keepalived logs "Script(check_app) failed"). */
   onScript(node: string, ok: boolean): void;
+}
+
+interface HolderWaiter {
+  sole(): boolean;
+  resolve(moved: boolean): void;
+  timer: Timer;
 }
 
 class VrrpNode {
@@ -64,8 +97,11 @@ class VrrpNode {
   downTimer?: Timer;
   advertTimer?: Timer;
   lowerSinceMs?: number;
-  pendingAuthorization = false;
-  /** Set when the controller moved the address here: the node advertises this priority. */
+  /** Weight-0 track scripts failing now: keepalived holds the instance in FAULT while any does. */
+  readonly faultScripts = new Set<string>();
+  /** SIGSTOP: timers stand still, the state (and the address) stay as they were. */
+  frozen = false;
+  /** Set when the controller moved the address here: the node's configured priority becomes this. */
   priorityOverride?: number;
 
   constructor(readonly spec: VrrpNodeSpec) {}
@@ -76,13 +112,16 @@ class VrrpNode {
 }
 
 /**
- * One VRRP instance (a keepalived `vrrp_instance` on several nodes) as RFC 5798 and keepalived
- * define it: adverts every advert_int, Master_Down_Interval = 3 × advert_int + skew, lower-priority
- * adverts discarded by a preempting backup, priority 0 on shutdown, track_script weight, fencing gate.
+ * One VRRP instance (a keepalived `vrrp_instance` on several nodes) as RFC 3768 / RFC 5798 and
+ * keepalived define it: adverts every advert_int on a phase drawn from the seed, Master_Down_Interval
+ * = 3 × advert_int + skew (per version), lower-priority adverts discarded by a preempting backup and
+ * answered at once by a master, priority 0 on shutdown, nothing at all while frozen, a (re)started
+ * keepalived in backup until its master-down timer runs out, track_script weight and FAULT.
  */
 export class VrrpInstance {
   readonly #nodes: VrrpNode[];
   #holders: string[] = [];
+  readonly #waiters = new Set<HolderWaiter>();
   #depth = 0;
 
   constructor(
@@ -93,10 +132,17 @@ export class VrrpInstance {
   ) {
     this.#nodes = spec.nodes.map((n) => new VrrpNode(n));
     const initialMaster = [...this.#nodes].sort((a, b) => b.spec.priority - a.spec.priority || this.#tieBreak(a, b))[0]!;
+    // The pair converged before the run began: the master's adverts run on their own phase, not on t = 0.
+    const phaseMs = rng.fork('advert-phase').int(0, spec.advertIntMs - 1);
     this.#atomically(() => {
       for (const node of this.#nodes) {
-        if (node === initialMaster) this.#becomeMaster(node);
-        else this.#becomeBackup(node);
+        if (node === initialMaster) {
+          this.#setState(node, 'master');
+          node.advertTimer = this.#after(phaseMs, () => this.#advertise(node));
+        } else {
+          this.#setState(node, 'backup');
+          this.#resetDownTimer(node, phaseMs - spec.advertIntMs + this.#masterDownMs(node));
+        }
       }
     });
     const script = spec.trackScript;
@@ -130,6 +176,8 @@ export class VrrpInstance {
     const before = this.#holders;
     this.#holders = holders;
     this.env.onHolders(holders, before);
+    // resolved in an event of its own: the step that moved the address may be a sync one
+    for (const waiter of this.#waiters) if (waiter.sole()) this.engine.after(0, () => this.#settle(waiter, true));
   }
 
   /** Nodes that hold the address now (more than one: split brain). */
@@ -146,40 +194,94 @@ export class VrrpInstance {
     return this.#effective(this.#node(node));
   }
 
-  /** keepalived stopped (or resumed) on a node: stop sends priority 0 and releases the address. */
+  /** keepalived stopped on a node: it sends priority 0 (unless frozen: SIGTERM waits) and releases the address. */
   keepalivedStopped(nodeId: string): void {
     this.#atomically(() => {
       const node = this.#node(nodeId);
-      if (node.state === 'master') this.#sendAdvert(node, 0);
+      if (node.state === 'master' && !node.frozen) this.#sendAdvert(node, 0);
+      node.frozen = false;
       this.#halt(node);
     });
   }
 
-  /** keepalived starts again on the node (service start, host powered on). */
+  /**
+   * Resolves true once `nodeId` alone holds the address, false when `timeoutMs` passes first (the
+   * controller's move, like the host's, returns only when the address has moved).
+   */
+  whenSoleHolder(nodeId: string, timeoutMs: number): Promise<boolean> {
+    const sole = () => this.#holders.length === 1 && this.#holders[0] === nodeId;
+    if (sole()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { sole, resolve, timer: this.engine.after(timeoutMs, () => this.#settle(waiter, false)) };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #settle(waiter: HolderWaiter, moved: boolean): void {
+    if (!this.#waiters.delete(waiter)) return;
+    waiter.timer.cancel();
+    waiter.resolve(moved);
+  }
+
+  /**
+   * keepalived starts again on the node (service start, host powered on), or resumes after SIGCONT.
+   * A start enters BACKUP and waits its master-down interval, whatever `state` says (keepalived.conf(5):
+   * below priority 255 "the instance will wait between 3 and 4 advert intervals before it can
+   * transition"); with preempt it then discards a lower master's adverts, without it it stays backup.
+   * A resumed master advertises at once (its advert timer ran out while frozen); a resumed backup
+   * first reads the adverts queued in its socket and restarts its master-down timer.
+   */
   keepalivedStarted(nodeId: string): void {
     this.#atomically(() => {
       const node = this.#node(nodeId);
+      if (node.frozen) return this.#thaw(node);
       if (node.state !== 'init') return;
-      if (node.spec.initialState === 'MASTER' && this.#effective(node) > 0) this.#becomeMaster(node);
-      else this.#becomeBackup(node);
+      this.#becomeBackup(node);
     });
   }
 
-  /** keepalived vanished without a word (host down, process frozen): it just stops advertising. */
+  /**
+   * keepalived vanished without a word. Host down or process killed: it stops advertising and the
+   * address goes with it. Frozen (SIGSTOP, `env.frozen`): it stops advertising but keeps its state
+   * and the address, so a backup takes over after its master-down interval and both hold it.
+   */
   keepalivedLost(nodeId: string): void {
     this.#atomically(() => {
-      this.#halt(this.#node(nodeId));
+      const node = this.#node(nodeId);
+      if (this.env.frozen?.(nodeId) && node.state !== 'init') {
+        node.frozen = true;
+        node.downTimer?.cancel();
+        node.advertTimer?.cancel();
+        return;
+      }
+      node.frozen = false;
+      this.#halt(node);
     });
   }
 
-  /** The controller takes the address for `nodeId`: it advertises priority 254 from now on and takes over at once. */
+  /**
+   * The controller moves the address to `nodeId` as the host target does: `nodeId`'s priority becomes
+   * {@link takeoverPriority}, every other node's its configured one, and every keepalived reloads. A
+   * reloaded master advertises at once; a reloaded backup restarts its master-down timer, so the
+   * raised backup discards the lower master's adverts and takes over when that timer runs out
+   * (RFC 5798 §6.4.2), not at once.
+   */
   takeOver(nodeId: string): void {
     this.#atomically(() => {
-      const node = this.#node(nodeId);
+      const target = this.#node(nodeId);
+      const others = this.#nodes.filter((n) => n !== target).map((n) => n.spec.priority);
       for (const n of this.#nodes) n.priorityOverride = undefined;
-      node.priorityOverride = 254;
-      if (node.state === 'backup') this.#becomeMaster(node);
-      else if (node.state === 'master') this.#sendAdvert(node, 254);
+      target.priorityOverride = Math.max(target.spec.priority, takeoverPriority(others, this.spec.trackScript?.weight));
+      for (const node of this.#nodes) {
+        if (node.frozen) continue;
+        if (node.state === 'master') {
+          node.advertTimer?.cancel();
+          this.#advertise(node);
+        } else if (node.state === 'backup') {
+          node.lowerSinceMs = undefined;
+          this.#resetDownTimer(node, this.#masterDownMs(node));
+        }
+      }
     });
   }
 
@@ -203,11 +305,21 @@ export class VrrpInstance {
   }
 
   #effective(node: VrrpNode): number {
-    if (node.priorityOverride !== undefined) return node.priorityOverride;
+    const base = node.priorityOverride ?? node.spec.priority;
     const script = this.spec.trackScript;
-    if (!script || script.weight === 0) return node.spec.priority;
-    if (script.weight < 0) return Math.max(1, node.scriptOk ? node.spec.priority : node.spec.priority + script.weight);
-    return Math.min(254, node.scriptOk ? node.spec.priority + script.weight : node.spec.priority);
+    if (!script || script.weight === 0) return base;
+    if (script.weight < 0) return Math.max(1, node.scriptOk ? base : base + script.weight);
+    return Math.min(254, node.scriptOk ? base + script.weight : base);
+  }
+
+  #masterDownMs(node: VrrpNode): number {
+    return masterDownIntervalMs(this.#effective(node), this.spec.advertIntMs, this.spec.version ?? 2);
+  }
+
+  #thaw(node: VrrpNode): void {
+    node.frozen = false;
+    if (node.state === 'master') this.#advertise(node);
+    else if (node.state === 'backup') this.#resetDownTimer(node, this.#masterDownMs(node));
   }
 
   #halt(node: VrrpNode): void {
@@ -234,15 +346,18 @@ export class VrrpInstance {
   #becomeBackup(node: VrrpNode): void {
     node.advertTimer?.cancel();
     this.#setState(node, 'backup');
-    this.#resetDownTimer(node, masterDownIntervalMs(this.#effective(node), this.spec.advertIntMs));
+    this.#resetDownTimer(node, this.#masterDownMs(node));
   }
 
   #scheduleAdvert(node: VrrpNode): void {
-    node.advertTimer = this.#after(this.spec.advertIntMs, () => {
-      if (node.state !== 'master') return;
-      this.#sendAdvert(node, this.#effective(node));
-      this.#scheduleAdvert(node);
-    });
+    node.advertTimer = this.#after(this.spec.advertIntMs, () => this.#advertise(node));
+  }
+
+  /** A master's advert timer fired: advertise now and again after advert_int. */
+  #advertise(node: VrrpNode): void {
+    if (node.state !== 'master' || node.frozen) return;
+    this.#sendAdvert(node, this.#effective(node));
+    this.#scheduleAdvert(node);
   }
 
   #resetDownTimer(node: VrrpNode, delayMs: number): void {
@@ -251,28 +366,18 @@ export class VrrpInstance {
   }
 
   #masterDown(node: VrrpNode): void {
-    if (node.state !== 'backup' || node.pendingAuthorization) return;
+    if (node.state !== 'backup') return;
     const { preemptDelayMs } = this.spec;
     if (node.lowerSinceMs !== undefined && preemptDelayMs > 0 && this.engine.nowMs < node.lowerSinceMs + preemptDelayMs) {
       this.#resetDownTimer(node, node.lowerSinceMs + preemptDelayMs - this.engine.nowMs);
       return;
     }
-    const authorize = this.env.authorizeMaster;
-    if (!authorize) return this.#becomeMaster(node);
-    node.pendingAuthorization = true;
-    void authorize(node.id).then((granted) =>
-      this.#atomically(() => {
-        node.pendingAuthorization = false;
-        if (node.state !== 'backup') return;
-        if (granted) this.#becomeMaster(node);
-        else this.#resetDownTimer(node, masterDownIntervalMs(this.#effective(node), this.spec.advertIntMs));
-      }),
-    );
+    this.#becomeMaster(node);
   }
 
   #sendAdvert(from: VrrpNode, priority: number): void {
     for (const to of this.#nodes) {
-      if (to === from || to.state === 'init' || to.state === 'fault') continue;
+      if (to === from || to.state === 'init' || to.state === 'fault' || to.frozen) continue;
       if (!this.env.delivers(from.id, to.id)) continue;
       this.#receive(to, from, priority);
     }
@@ -280,23 +385,21 @@ export class VrrpInstance {
 
   #receive(node: VrrpNode, from: VrrpNode, priority: number): void {
     const own = this.#effective(node);
-    const interval = this.spec.advertIntMs;
     if (node.state === 'backup') {
-      if (priority === 0) return this.#resetDownTimer(node, skewMs(own, interval));
+      if (priority === 0) return this.#resetDownTimer(node, skewMs(own, this.spec.advertIntMs, this.spec.version ?? 2));
       if (!this.spec.preempt || priority >= own) {
         node.lowerSinceMs = undefined;
-        this.#resetDownTimer(node, masterDownIntervalMs(own, interval));
+        this.#resetDownTimer(node, this.#masterDownMs(node));
       } else {
+        // RFC 5798 §6.4.2: a preempting backup discards a lower-priority advert; its timer runs on
         node.lowerSinceMs ??= this.engine.nowMs;
       }
       return;
     }
     if (node.state === 'master') {
-      if (priority === 0) {
-        this.#sendAdvert(node, own);
-        return;
-      }
-      if (priority > own || (priority === own && this.#tieBreak(from, node) < 0)) this.#becomeBackup(node);
+      if (priority > own || (priority === own && this.#tieBreak(from, node) < 0)) return this.#becomeBackup(node);
+      // priority 0, or a lower master: keepalived answers at once with its own advert ("forcing a new election")
+      this.#sendAdvert(node, own);
     }
   }
 
@@ -322,17 +425,29 @@ export class VrrpInstance {
   #scriptChanged(node: VrrpNode, ok: boolean, script: TrackScriptSpec): void {
     node.scriptOk = ok;
     this.env.onScript(node.id, ok);
-    if (script.weight === 0) {
-      if (!ok && node.state !== 'init') {
-        if (node.state === 'master') this.#sendAdvert(node, 0);
-        node.downTimer?.cancel();
-        node.advertTimer?.cancel();
-        this.#setState(node, 'fault');
-      } else if (ok && node.state === 'fault') {
-        this.#becomeBackup(node);
-      }
-      return;
-    }
+    if (script.weight === 0) return this.#scriptFault(node, 'track_script', !ok);
     if (node.state === 'master') this.#sendAdvert(node, this.#effective(node));
+  }
+
+  /**
+   * A weight-0 track script of `nodeId` (e.g. the fencing script asking the arbiter) failed
+   * (`failed`) or is ok again: keepalived puts the instance in FAULT — a master sends priority 0 and
+   * drops the address — and back to BACKUP once no weight-0 script fails.
+   */
+  scriptFault(nodeId: string, script: string, failed: boolean): void {
+    this.#atomically(() => this.#scriptFault(this.#node(nodeId), script, failed));
+  }
+
+  #scriptFault(node: VrrpNode, script: string, failed: boolean): void {
+    if (failed) node.faultScripts.add(script);
+    else node.faultScripts.delete(script);
+    if (node.faultScripts.size > 0 && node.state !== 'init' && node.state !== 'fault') {
+      if (node.state === 'master') this.#sendAdvert(node, 0);
+      node.downTimer?.cancel();
+      node.advertTimer?.cancel();
+      this.#setState(node, 'fault');
+    } else if (node.faultScripts.size === 0 && node.state === 'fault') {
+      this.#becomeBackup(node);
+    }
   }
 }

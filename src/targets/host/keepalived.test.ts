@@ -25,6 +25,15 @@ describe('keepalived.conf from a scenario', () => {
     expect(keepalivedConfig(plan, s.setup.vip!, backup!)).toMatch(/state BACKUP\n\s+interface eth0\n\s+virtual_router_id 51\n\s+priority 90\n/);
   });
 
+  it('speaks the VRRP version the simulator models: no version line for 2 (keepalived.conf(5): default 2), `version 3` for 3', () => {
+    expect(s.setup.vip!.vrrpVersion).toBe(2);
+    expect(keepalivedConfig(plan, s.setup.vip!, primary!)).not.toMatch(/^\s*version /m);
+    const v3 = { ...s.setup.vip!, vrrpVersion: 3 as const, advertIntMs: 500 };
+    const conf = keepalivedConfig(plan, v3, primary!);
+    expect(conf).toMatch(/advert_int 0\.5\n\s+version 3\n/);
+    expect(keepalivedConfig(plan, { ...v3, advertIntMs: 3_000 }, primary!)).toMatch(/advert_int 3\n\s+version 3\n/);
+  });
+
   it('places every address in one /24 of 198.18.0.0/15 and names namespaces fd-<tag>-…', () => {
     expect(plan.subnet).toMatch(/^198\.(18|19)\.\d+\.0\/24$/);
     const base = plan.subnet.split('.').slice(0, 3).join('.');

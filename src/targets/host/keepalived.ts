@@ -18,12 +18,12 @@ export function instanceName(vip: VipSpec): string {
 
 /**
  * `keepalived.conf` for one node, as the seed writes it: a vrrp_script checking the local app (by
- * HTTP, through a small node script), tracked with its weight, and one vrrp_instance holding the VIP.
+ * HTTP, through a small node script), tracked with its weight, and one vrrp_instance holding the VIP
+ * (`version 3` when the scenario's `vrrpVersion` is 3; keepalived's default is 2).
  * `priority` overrides the node's configured priority (the controller moving the VIP).
  */
 export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec, priority = node.priority): string {
   const script = vip.trackScript;
-  const subSecondAdvert = vip.advertIntMs % 1000 !== 0;
   // nopreempt needs the initial state BACKUP (keepalived.conf(5)).
   const state = vip.preempt ? node.state : 'BACKUP';
   const lines = [
@@ -53,7 +53,8 @@ export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec
     `  virtual_router_id ${vip.virtualRouterId}`,
     `  priority ${priority}`,
     `  advert_int ${seconds(vip.advertIntMs)}`,
-    ...(subSecondAdvert ? ['  version 3'] : []),
+    // keepalived speaks VRRPv2 unless told: the scenario's version, which the simulator models too
+    ...(vip.vrrpVersion === 3 ? ['  version 3'] : []),
     ...(vip.preempt ? [] : ['  nopreempt']),
     ...(vip.preempt && vip.preemptDelayMs > 0 ? [`  preempt_delay ${seconds(vip.preemptDelayMs)}`] : []),
     '  virtual_ipaddress {',
