@@ -9,6 +9,12 @@ export const defaults = {
   server: {
     /** Service time of a healthy app server; an assumption, not a platform figure. */
     latencyMs: 20,
+    /**
+     * From StartInstances to the services answering again (the instance boots, then its services
+     * start); an assumption — EC2 documents no figure. A stopped instance's services do not answer
+     * at the start instant.
+     */
+    bootMs: 30_000,
   },
   route53: {
     /** Route 53 health check request interval: 30 s standard, 10 s "fast" (Route 53 developer guide). */
@@ -25,6 +31,11 @@ export const defaults = {
     connectTimeoutMs: 4_000,
     responseTimeoutMs: 2_000,
     path: '/health',
+    /**
+     * ChangeResourceRecordSets → INSYNC: changes reach all Route 53 servers "generally within 60
+     * seconds" (Route 53 API reference, GetChange). Modelled as uniform within that bound, seeded.
+     */
+    propagationMs: { min: 0, max: 60_000 },
   },
   dns: {
     /** Failover record TTL; AWS recommends ≤ 60 s for records with health checks. */
@@ -63,10 +74,14 @@ export const defaults = {
    * (leader key lapses 20–30 s after the primary dies, the next loop promotes). Synchronous
    * replication (Multi-AZ instance, cluster quorum, Aurora's shared storage) loses nothing; read
    * replicas and streaming standbys lag. Promotion, reboot and lag figures marked "assumed" are ours.
+   * `failoverMs` is the documented failover time, detection included; `detectionMs` is the part of it
+   * before the platform notices a crashed writer and starts promoting (AWS documents no split: ours,
+   * kept below `failoverMs.min` so detection + promotion stays within the documented range).
    */
   database: {
     'rds-multi-az-instance': {
       failoverMs: { min: 60_000, max: 120_000 },
+      detectionMs: { min: 10_000, max: 30_000 }, // assumed
       promotionMs: { min: 60_000, max: 120_000 },
       replicationLagMs: 0,
       automaticFailover: true,
@@ -75,6 +90,7 @@ export const defaults = {
     },
     'rds-multi-az-cluster': {
       failoverMs: { min: 15_000, max: 35_000 },
+      detectionMs: { min: 5_000, max: 10_000 }, // assumed
       promotionMs: { min: 15_000, max: 35_000 },
       replicationLagMs: 0,
       automaticFailover: true,
@@ -83,6 +99,7 @@ export const defaults = {
     },
     aurora: {
       failoverMs: { min: 10_000, max: 50_000 },
+      detectionMs: { min: 5_000, max: 10_000 }, // assumed
       promotionMs: { min: 10_000, max: 50_000 },
       replicationLagMs: 0,
       automaticFailover: true,
@@ -92,6 +109,7 @@ export const defaults = {
     'rds-read-replica': {
       // RDS never promotes a read replica by itself: the controller (or an operator) must
       failoverMs: { min: 60_000, max: 180_000 }, // assumed: "promotion takes a few minutes"
+      detectionMs: { min: 0, max: 0 }, // no platform detection: the failover is someone's call
       promotionMs: { min: 60_000, max: 180_000 },
       replicationLagMs: 1_000, // assumed
       automaticFailover: false,
@@ -100,12 +118,17 @@ export const defaults = {
     },
     'postgres-streaming': {
       failoverMs: { min: 20_000, max: 40_000 },
+      detectionMs: { min: 20_000, max: 30_000 }, // Patroni: the leader key lapses (ttl 30 − up to loop_wait 10)
       promotionMs: { min: 1_000, max: 3_000 }, // assumed: pg_promote()
       replicationLagMs: 100, // assumed
       automaticFailover: true,
       fencesOldPrimary: true,
       rebootMs: 10_000, // assumed
     },
+  },
+  vrrp: {
+    /** VRRP version keepalived speaks unless told otherwise: 2 (keepalived.conf(5): `vrrp_version` "default: 2"). */
+    version: 2,
   },
   arbiter: {
     /** Lease TTL of the fencing arbiter: Consul's minimum session TTL is 10 s (Consul sessions docs). */

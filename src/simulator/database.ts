@@ -26,6 +26,8 @@ export class SimDatabase {
   #appWriter: string;
   #failingOver?: { untilMs: number; timer: Timer };
   #primaryLostAtMs?: number;
+  /** The platform's detection of a lost writer, pending. */
+  #detection?: Timer;
   /** Members that stopped being the writer and were fenced (RDS reboots the old primary as standby). */
   readonly #demoted = new Set<string>();
   readonly #tally: WriteTally = { acked: 0, failed: 0, ackedByDemoted: 0, lost: 0 };
@@ -109,22 +111,38 @@ export class SimDatabase {
     return k(toMs) - k(fromMs);
   }
 
-  /** A member's host changed state: the writer failing starts the platform's failover (when it has one). */
+  /**
+   * A member's host changed state: the writer failing starts the platform's failover (when it has
+   * one) once the platform has detected it; detection and promotion together take the engine's
+   * failover time (design.md §5), `failover.started` marks the detection.
+   */
   memberChanged(): void {
     const writerUp = this.servers.get(this.#writer)!.respond().kind === 'ok';
     const now = this.ctx.engine.nowMs;
     if (!writerUp && this.#primaryLostAtMs === undefined) {
       this.#primaryLostAtMs = now;
       this.ctx.events.emit('db', 'writer.lost', { database: this.spec.id, target: this.#writer, lagMs: this.lagMs(now) });
-      if (this.platformFailover && this.#engine.automaticFailover && !this.#failingOver) this.startFailover('platform detected the writer down');
+      if (this.platformFailover && this.#engine.automaticFailover && !this.#failingOver) {
+        const totalMs = this.#drawFailoverMs();
+        const detectionMs = Math.min(totalMs, drawIn(this.#rng, this.#engine.detectionMs));
+        this.#detection = this.ctx.engine.after(detectionMs, () => {
+          this.#detection = undefined;
+          void this.startFailover('platform detected the writer down', totalMs - detectionMs, detectionMs);
+        });
+      }
     } else if (writerUp && this.#primaryLostAtMs !== undefined) {
+      this.#detection?.cancel();
+      this.#detection = undefined;
       this.#primaryLostAtMs = undefined;
       this.ctx.events.emit('db', 'writer.back', { database: this.spec.id, target: this.#writer });
     }
   }
 
-  /** Fails over to the other member after the engine's failover time; resolves when it accepts writes. */
-  startFailover(reason: string, durationMs = this.#drawFailoverMs()): Promise<void> {
+  /**
+   * Fails over to the other member after `durationMs` (by default the engine's failover time);
+   * resolves when it accepts writes. `detectionMs`: how long the platform took to notice, for the event.
+   */
+  startFailover(reason: string, durationMs = this.#drawFailoverMs(), detectionMs?: number): Promise<void> {
     if (this.#failingOver) return Promise.resolve();
     this.ctx.beforeRoutingChange();
     const to = this.#writer === this.spec.primary ? this.spec.standby : this.spec.primary;
@@ -135,6 +153,7 @@ export class SimDatabase {
       to,
       reason,
       expectedMs: Math.round(durationMs),
+      ...(detectionMs !== undefined ? { detectionMs: Math.round(detectionMs) } : {}),
     });
     return new Promise((resolve) => {
       const timer = this.ctx.engine.after(durationMs, () => {
@@ -159,8 +178,7 @@ export class SimDatabase {
   }
 
   #drawFailoverMs(): number {
-    const range = this.spec.failoverMs ?? this.#engine.failoverMs;
-    return range.min + this.#rng.next() * (range.max - range.min);
+    return drawIn(this.#rng, this.spec.failoverMs ?? this.#engine.failoverMs);
   }
 
   #completeFailover(to: string): void {
@@ -246,7 +264,11 @@ export class SimDatabase {
   };
 
   #drawPromotionMs(): number {
-    const range = this.#engine.promotionMs;
-    return range.min + this.#rng.next() * (range.max - range.min);
+    return drawIn(this.#rng, this.#engine.promotionMs);
   }
+}
+
+/** Uniform within a range. */
+function drawIn(rng: Rng, range: { min: number; max: number }): number {
+  return range.min + rng.next() * (range.max - range.min);
 }
