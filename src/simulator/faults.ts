@@ -5,6 +5,8 @@ import type { VrrpInstance } from './vrrp.js';
 /** What applying a fault may touch in the simulated world. */
 export interface FaultWorld {
   server(id: string): SimServer;
+  /** Runs `fn` (a change of the world, counted like a fault's) after `delayMs` of virtual time. */
+  later(delayMs: number, fn: () => void): void;
   /** The VRRP instance a host takes part in, if any. */
   vrrpOf(serverId: string): VrrpInstance | undefined;
   /** Database faults (FIS RDS actions); returns the undo. */
@@ -70,10 +72,12 @@ export function applySimFault(world: FaultWorld, fault: FaultEffect): Undo {
     case 'aws:ec2:stop-instances': {
       const undo = server.powerOff();
       vrrp?.keepalivedLost(server.id);
-      return () => {
-        undo();
-        if (server.serviceRunning('keepalived')) vrrp?.keepalivedStarted(server.id);
-      };
+      // StartInstances: the host boots for its boot time before its services answer again
+      return () =>
+        world.later(server.bootMs, () => {
+          undo();
+          if (server.serviceRunning('keepalived')) vrrp?.keepalivedStarted(server.id);
+        });
     }
     case 'aws:ec2:terminate-instances':
       server.terminate();
