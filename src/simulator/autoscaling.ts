@@ -1,3 +1,4 @@
+import { PortError } from '../controller/port-error.js';
 import type { ScalingGroupPort } from '../controller/ports.js';
 import type { AutoscalingSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
@@ -18,20 +19,27 @@ export const ASG_HEALTH_INTERVAL_MS = 10_000;
 /**
  * An EC2 Auto Scaling group: keeps `desired` instances in service, replaces an instance whose EC2
  * status (or, with ELB health checks, target health after the grace period) is bad, launches take
- * `launchTime`, new instances register with the target group, and scaling waits out the cooldown.
+ * `launchTime`, new instances register with the target group. SetDesiredCapacity ignores the cooldown
+ * unless HonorCooldown is set (Auto Scaling API reference); the port sets it, like the aws target's
+ * AsgScalingGroupPort, so a change inside the cooldown is refused (ScalingActivityInProgress: a
+ * retryable `CONFLICT`).
  */
 export class SimAutoscalingGroup {
   readonly #instances: Instance[];
   #desired: number;
   #launched = 0;
   #lastScalingMs = -Infinity;
+  readonly #honorCooldown: boolean;
 
   constructor(
     readonly spec: AutoscalingSpec,
     private readonly ctx: SimContext,
     private readonly servers: Map<string, SimServer>,
     private readonly targetGroup: SimTargetGroup | undefined,
+    /** SetDesiredCapacity's HonorCooldown as the port sends it (default true, as AsgScalingGroupPort). */
+    options: { honorCooldown?: boolean } = {},
   ) {
+    this.#honorCooldown = options.honorCooldown ?? true;
     this.#instances = spec.instances.map((id) => ({ id, state: 'in-service', launchedAtMs: -spec.healthCheckGracePeriodMs }));
     this.#desired = spec.desired ?? spec.instances.length;
     const phase = ctx.rng.fork(`asg.${spec.id}`).int(0, ASG_HEALTH_INTERVAL_MS - 1);
@@ -121,9 +129,9 @@ export class SimAutoscalingGroup {
       const clamped = Math.max(this.spec.min ?? 0, Math.min(this.spec.max ?? Math.max(desired, this.#desired), desired));
       const now = this.ctx.engine.nowMs;
       if (clamped === this.#desired) return;
-      if (now - this.#lastScalingMs < this.spec.cooldownMs) {
+      if (this.#honorCooldown && now - this.#lastScalingMs < this.spec.cooldownMs) {
         this.ctx.events.emit('asg', 'scaling.rejected', { group: this.spec.id, desired: clamped, reason: 'cooldown' });
-        return;
+        throw new PortError('CONFLICT', 'scalingGroup', 'setDesiredCapacity', `${this.spec.id}: scaling activity inside the cooldown (HonorCooldown)`);
       }
       this.#lastScalingMs = now;
       this.ctx.events.emit('asg', 'capacity', { group: this.spec.id, desired: clamped, previous: this.#desired });
