@@ -33,21 +33,6 @@ export interface DbPlaneOptions {
 }
 
 /**
- * Why the aws target cannot drill `scenario`'s database on this endpoint, or undefined: on an emulator,
- * RebootDBInstance ignores ForceFailover (moto, design.md §8), so a Multi-AZ instance's writer cannot move.
- */
-export function databaseRefusal(scenario: Scenario, emulated: boolean): string | undefined {
-  const db = scenario.setup.database;
-  if (!db || !emulated) return undefined;
-  const forced = scenario.faults.find((f) => f.action === 'aws:rds:reboot-db-instances' && f.forceFailover);
-  if (forced)
-    return `faults.${forced.id}: aws:rds:reboot-db-instances with forceFailover cannot move the writer on an emulator: moto ignores ForceFailover (design.md §8); use engine rds-multi-az-cluster with aws:rds:failover-db-cluster, or a real account`;
-  const stopped = scenario.faults.find((f) => f.action === 'service-stop' && f.target !== db.primary && f.target !== db.standby);
-  if (stopped) return `faults.${stopped.id}: service-stop on the aws target stops a database member's store only ('${stopped.target}' is not ${db.primary} or ${db.standby})`;
-  return undefined;
-}
-
-/**
  * The database layer's data plane on the aws target. Emulators hold no data, so faildrill keeps one
  * {@link DbStore} per member (an HTTP server on loopback) and follows the control plane every
  * `pollIntervalMs`: the writer is the cluster's `IsClusterWriter` member, a read replica once RDS
@@ -143,8 +128,9 @@ export class DbPlane {
     const { clock } = this.options;
     this.#writes.start();
     for (const spike of this.spec.lagSpikes) {
-      void clock.sleep(spike.atMs - clock.nowMs()).then(() => this.#lagChanged());
-      void clock.sleep(spike.atMs + spike.durationMs - clock.nowMs()).then(() => this.#lagChanged());
+      // a timer may fire a hair before its time on the monotonic clock: the lag is read at the spike's edge
+      void clock.sleep(spike.atMs - clock.nowMs()).then(() => this.#lagChanged(spike.atMs));
+      void clock.sleep(spike.atMs + spike.durationMs - clock.nowMs()).then(() => this.#lagChanged(spike.atMs + spike.durationMs));
     }
     void boundedPoll({
       clock,
@@ -184,7 +170,8 @@ export class DbPlane {
       replicationLagMs: (id) => inner.replicationLagMs(id),
       promote: async (id) => {
         const to = this.#writer === this.spec.primary ? this.spec.standby : this.spec.primary;
-        this.#announceFailover(to, 'controller promoted the standby');
+        // an emulator swaps a cluster's writer at once and faildrill records a replica's promotion once accepted
+        this.#announceFailover(to, 'controller promoted the standby', this.options.emulated ? 0 : undefined);
         await inner.promote(id);
         if (this.spec.engine === 'rds-read-replica' && this.options.emulated) this.#promotionRecorded = true;
         await this.refresh();
@@ -261,17 +248,18 @@ export class DbPlane {
     }
   }
 
-  #announceFailover(to: string, reason: string): void {
+  /** `expectedMs` when known: 0 when the control plane already reports the new writer. */
+  #announceFailover(to: string, reason: string, expectedMs?: number): void {
     if (this.#failoverAnnounced) return;
     this.#failoverAnnounced = true;
-    this.options.emit('db', 'failover.started', { database: this.spec.id, target: this.#writer, from: this.#writer, to, reason });
+    this.options.emit('db', 'failover.started', { database: this.spec.id, target: this.#writer, from: this.#writer, to, reason, ...(expectedMs !== undefined ? { expectedMs } : {}) });
   }
 
   /** The checker: every acknowledged id against the new writer's store; missing ids are lost. */
   #writerChanged(to: string): void {
     const from = this.#writer;
     const nowMs = this.options.clock.nowMs();
-    this.#announceFailover(to, `RDS reports ${to} as the writer`);
+    this.#announceFailover(to, `RDS reports ${to} as the writer`, 0);
     const held = this.#stores.get(to)!.committed;
     const acked = this.#writes.acked.filter((a) => a.ackedAtMs <= nowMs);
     const lost = acked.filter((a) => !held.has(a.id));
@@ -340,15 +328,14 @@ export class DbPlane {
   }
 
   /** Replication lag now: the spike's while one lasts, else the configured or the engine's default. */
-  #lagMs(): number {
-    const atMs = this.options.clock.nowMs();
+  #lagMs(atMs = this.options.clock.nowMs()): number {
     const spike = this.spec.lagSpikes.find((s) => atMs >= s.atMs && atMs < s.atMs + s.durationMs);
     return spike ? spike.lagMs : (this.spec.replicationLagMs ?? defaults.database[this.spec.engine].replicationLagMs);
   }
 
-  #lagChanged(): void {
+  #lagChanged(atMs: number): void {
     if (this.#closed) return;
-    const lagMs = this.#lagMs();
+    const lagMs = this.#lagMs(atMs);
     this.options.emit('db', 'lag', { database: this.spec.id, lagMs });
     const alert = lagMs > this.spec.lagAlertMs;
     if (alert !== this.#lagAlert) {
