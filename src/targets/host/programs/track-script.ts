@@ -14,3 +14,21 @@ IFS= read -r -t "$2" line <&3 || exit 1
 case "$line" in *" 200 "*) exit 0 ;; esac
 exit 1
 `;
+
+/**
+ * The fencing script (`arbiter.sh` in the run's folder), a keepalived vrrp_script with weight 0:
+ * asks the arbiter (the controller's lease service, through the relay on the controller's address)
+ * whether this node may hold the VIP — GET /may-hold?node=<id> over bash's /dev/tcp; exit 0 only on
+ * HTTP 200. A refusal, an unreachable arbiter or no answer within the timeout is a failed run;
+ * keepalived puts the instance in FAULT after `fall` of them, dropping the address.
+ * argv: arbiterAddress port node timeoutSeconds
+ */
+export const ARBITER_SCRIPT = `#!/bin/bash
+# faildrill fencing script: may this node hold the VIP? 0 only when the arbiter answers HTTP 200.
+exec 2>/dev/null
+exec 3<>"/dev/tcp/$1/$2" || exit 1
+printf 'GET /may-hold?node=%s HTTP/1.0\\r\\nHost: arbiter\\r\\n\\r\\n' "$3" >&3
+IFS= read -r -t "$4" line <&3 || exit 1
+case "$line" in *" 200 "*) exit 0 ;; esac
+exit 1
+`;
