@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
 import type { RunResult } from '../../src/run/result.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { repoRoot, runCli, tempDir, tempFile } from '../helpers/cli.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-asg-replacement.yaml');
 /** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
@@ -90,6 +90,55 @@ describe('aws target on moto (started by faildrill): autoscaling replacement', (
       // teardown deleted everything tagged with the run id, the replacement instance included (the session adds it to the inventory)
       expect(result.invariants.find((i) => i.name === 'nothing-left-behind')).toMatchObject({ pass: true });
       expect(result.verdict).toBe('pass');
+    },
+    300_000,
+  );
+
+  it(
+    'FIS stops an instance: faildrill stands in for the group\'s ELB health replacement (moto evaluates none) once its target group judges it unhealthy; the replacement boots and turns healthy',
+    async () => {
+      // the shipped scenario with the instance stopped instead of terminated, 30 s shorter (the replacement is healthy by ~75 s)
+      const text = readFileSync(SCENARIO, 'utf8')
+        .replace('name: aws-asg-replacement', 'name: aws-asg-stop')
+        .replace('duration: 2m', 'duration: 1m30s')
+        .replace('id: terminate-web-1', 'id: stop-web-1')
+        .replace('action: aws:ec2:terminate-instances', 'action: aws:ec2:stop-instances');
+      const file = tempFile('aws-asg-stop.yaml', text);
+      const { scenario } = await loadScenarioFile(file);
+      const out = tempDir();
+      const r = await runCli(['run', file, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
+      expect(r.code, r.output).toBe(0);
+      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const events = result.events;
+      const asg = scenario.setup.autoscaling!;
+      const hc = scenario.setup.loadBalancer!.targetGroups.find((g) => g.id === asg.targetGroup)!.healthCheck;
+      const [fault] = result.metrics.perFault;
+      const victim = scenario.faults[0]!.target;
+      expect(events.find((e) => e.component === 'fault' && e.type === 'injected')!.detail).toMatchObject({ effect: 'applied by faildrill', call: 'StopInstances' });
+
+      // the target group's verdict (a stopped instance refuses at once): unhealthyThreshold failures one interval apart
+      const tgVerdict = events.find((e) => e.component === 'lb' && e.type === 'target.health' && e.detail.target === victim && e.detail.health === 'unhealthy')!;
+      expect(fault!.detectedBy).toBe('lb');
+      expect(fault!.detectionMs!).toBeGreaterThanOrEqual((hc.unhealthyThreshold - 1) * hc.intervalMs - EARLY_MS);
+      expect(fault!.detectionMs!).toBeLessThanOrEqual(hc.unhealthyThreshold * hc.intervalMs + POLL_SLACK_MS);
+      // the group's ELB health replacement, stood in by faildrill at its next read of the group (the grace period is long past)
+      const victimStates = events.filter((e) => e.component === 'asg' && e.type === 'instance' && e.detail.instance === victim);
+      expect(victimStates.map((e) => e.detail.state)).toEqual(['unhealthy', 'terminating', 'terminated']);
+      expect(victimStates[0]!.detail).toMatchObject({ check: 'ELB', appliedBy: 'faildrill: moto evaluates no ASG health' });
+      expect(victimStates[0]!.atMs).toBeGreaterThanOrEqual(tgVerdict.atMs);
+      expect(victimStates[0]!.atMs - tgVerdict.atMs).toBeLessThanOrEqual(POLL_SLACK_MS);
+      expect(events.find((e) => e.component === 'asg' && e.type === 'replacement')!.detail.calls).toBe('SetInstanceHealth,TerminateInstanceInAutoScalingGroup,DeregisterTargets');
+
+      // the replacement: booted for launchTime, then healthyThreshold passing checks (checks during the boot are refused)
+      const pending = events.filter((e) => asgInstance(e, 'pending'));
+      expect(pending).toHaveLength(1);
+      const fresh = String(pending[0]!.detail.instance);
+      const healthy = events.find((e) => e.component === 'lb' && e.type === 'target.health' && e.detail.target === fresh && e.detail.health === 'healthy')!;
+      expect(healthy.atMs - pending[0]!.atMs).toBeGreaterThanOrEqual(asg.launchTimeMs + (hc.healthyThreshold - 1) * hc.intervalMs - EARLY_MS);
+      expect(healthy.atMs - pending[0]!.atMs).toBeLessThanOrEqual(asg.launchTimeMs + hc.healthyThreshold * hc.intervalMs + POLL_SLACK_MS);
+      expect(fault!.replacementMs).toBe(healthy.atMs - fault!.injectedAtMs);
+      expect(result.invariants.find((i) => i.name === 'nothing-left-behind')).toMatchObject({ pass: true });
+      expect(result.invariants.find((i) => i.name === 'every-fault-removed')).toMatchObject({ pass: true });
     },
     300_000,
   );
