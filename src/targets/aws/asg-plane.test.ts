@@ -40,7 +40,7 @@ setup:
     max: 6
     desired: 3
     healthCheckType: ELB
-    healthCheckGracePeriod: 0s
+    healthCheckGracePeriod: GRACE
     launchTime: ${LAUNCH_MS}ms
     cooldown: 0s
 faults: []
@@ -78,8 +78,10 @@ describe('AsgPlane on moto', () => {
     await moto?.stop();
   });
 
-  const setUp = async (options: { emulator?: string; unhealthy?: Set<string> } = {}) => {
-    const { scenario } = parseScenario(SCENARIO, 'asg-plane.yaml');
+  const setUp = async (options: { emulator?: string; unhealthy?: Set<string> | ((serverId: string) => boolean); graceMs?: number } = {}) => {
+    const { scenario } = parseScenario(SCENARIO.replace('GRACE', `${options.graceMs ?? 0}ms`), 'asg-plane.yaml');
+    const unhealthy = options.unhealthy;
+    const judged = typeof unhealthy === 'function' ? unhealthy : (serverId: string) => unhealthy?.has(serverId) ?? false;
     const result = await provision(clients, scenario, { runId: `asg-plane-${process.pid}-${++runs}` });
     if (!result.complete) throw new Error(JSON.stringify(result.problems));
     resources = result.resources;
@@ -95,7 +97,7 @@ describe('AsgPlane on moto', () => {
       servers: { add: async (spec) => void added.push(spec) },
       ...(options.emulator ? { emulator: options.emulator } : {}),
       standIn: asgStandIn({ autoscaling: clients.autoscaling, elbv2: clients.elbv2, targetGroupArn: tgArn }),
-      targetHealth: (id): TargetHealthState | undefined => (options.unhealthy?.has(serverOfInstance(resources, id)) ? 'unhealthy' : 'healthy'),
+      targetHealth: (id): TargetHealthState | undefined => (judged(serverOfInstance(resources, id)) ? 'unhealthy' : 'healthy'),
       track: (id) => tracked.push(id),
       emit: (component, type, detail) => {
         expect(component).toBe('asg');
@@ -169,5 +171,20 @@ describe('AsgPlane on moto', () => {
     expect(h.added).toEqual([{ instanceId: fresh, serverId: fresh }]);
     expect(h.events.some((e) => e.type === 'registration' || e.type === 'replacement')).toBe(false);
     expect(await h.registered()).not.toContain(fresh);
+  }, 60_000);
+
+  it('ELB health on an emulator waits out the grace period from the moment a new instance is in service', async () => {
+    const graceMs = 1_500;
+    // every instance the group launches is judged unhealthy by its target group from the start
+    const h = await setUp({ emulator: 'moto', graceMs, unhealthy: (serverId) => serverId.startsWith('i-') });
+    h.plane.run();
+    await new AsgScalingGroupPort(clients.autoscaling, resources).setDesiredCapacity('asg', 4);
+    await until(() => h.events.some((e) => e.type === 'replacement'), 10_000);
+    const fresh = h.tracked[0]!;
+    const inServiceAt = h.events.find((e) => e.detail.instance === fresh && e.detail.state === 'in-service')!.atMs;
+    const verdictAt = h.events.find((e) => e.detail.instance === fresh && e.detail.state === 'unhealthy')!.atMs;
+    expect(verdictAt - inServiceAt).toBeGreaterThanOrEqual(graceMs);
+    // at the first read of the group after the grace period (and the read that an earlier one queued)
+    expect(verdictAt - inServiceAt).toBeLessThan(graceMs + 4 * POLL_MS);
   }, 60_000);
 });
