@@ -132,8 +132,14 @@ export class VrrpInstance {
   ) {
     this.#nodes = spec.nodes.map((n) => new VrrpNode(n));
     const initialMaster = [...this.#nodes].sort((a, b) => b.spec.priority - a.spec.priority || this.#tieBreak(a, b))[0]!;
-    // The pair converged before the run began: the master's adverts run on their own phase, not on t = 0.
-    const phaseMs = rng.fork('advert-phase').int(0, spec.advertIntMs - 1);
+    // keepalived started on every node at once before the run (as the host target starts it): the track
+    // scripts run from that start, the master won its election Master_Down_Interval after it (keepalived's
+    // vrrp_init_state) and advertises from then on. Without a script the phase is drawn as it comes.
+    const script = spec.trackScript;
+    const scriptPhaseMs = script ? rng.int(0, script.intervalMs - 1) : 0;
+    const phaseMs = script
+      ? (scriptPhaseMs + this.#masterDownMs(initialMaster)) % spec.advertIntMs
+      : rng.fork('advert-phase').int(0, spec.advertIntMs - 1);
     this.#atomically(() => {
       for (const node of this.#nodes) {
         if (node === initialMaster) {
@@ -145,10 +151,7 @@ export class VrrpInstance {
         }
       }
     });
-    const script = spec.trackScript;
-    if (script) {
-      for (const node of this.#nodes) this.#after(rng.int(0, script.intervalMs - 1), () => this.#runScript(node, script));
-    }
+    if (script) for (const node of this.#nodes) this.#after(scriptPhaseMs, () => this.#runScript(node, script));
   }
 
   /**
