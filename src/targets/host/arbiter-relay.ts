@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { boundLifetime, exitWithParent, isMain, numberArg } from './programs/guard.js';
 
 /**
@@ -7,7 +7,7 @@ import { boundLifetime, exitWithParent, isMain, numberArg } from './programs/gua
  * process, which lives outside the run's namespaces). Prints `listening` once it accepts.
  * argv: address port socketPath lifetimeMs
  */
-export function relay(address: string, port: number, socketPath: string): Promise<void> {
+export function relay(address: string, port: number, socketPath: string): Promise<Server> {
   const server = createServer((client) => {
     const upstream = connect(socketPath);
     client.pipe(upstream).pipe(client);
@@ -20,7 +20,7 @@ export function relay(address: string, port: number, socketPath: string): Promis
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, address, () => resolve());
+    server.listen(port, address, () => resolve(server));
   });
 }
 
