@@ -39,6 +39,11 @@ export interface TargetCapabilities {
   faults: Readonly<Record<string, Ability>>;
   /** Planned failover, manual failover and failback (`operations:`). */
   operations: Ability;
+  /**
+   * Delivery of `notify:` (webhook, Alertmanager, SNS) by faildrill; absent: notifications stay in the
+   * event log. `defaults`: notifier types whose settings the target fills in (the aws target's run topic for sns).
+   */
+  notify?: Ability & { defaults?: readonly string[] };
   /** Limits beyond single layers and faults (the host drills one entry layer per scenario, …). */
   limits?(scenario: Scenario): CapabilityProblem[];
 }

@@ -1,6 +1,7 @@
 import { ScenarioError, type ScenarioIssue } from '../errors.js';
 import { formatPath, type LoadedScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
+import { notifyProblems } from '../notify/check.js';
 import { faultAbility, LAYER_KEYS, LAYER_TITLES, type Ability, type CapabilityProblem, type TargetCapabilities } from './capabilities.js';
 
 
@@ -29,6 +30,7 @@ export function capabilityProblems(capabilities: TargetCapabilities, targetName:
   if (capabilities.operations.support !== 'yes')
     scenario.operations.forEach((op, i) => problems.push({ path: ['operations', i, 'action'], message: lacking(`operation '${op.action}'`, capabilities.operations, targetName) }));
   problems.push(...(capabilities.limits?.(scenario) ?? []));
+  problems.push(...notifyProblems(capabilities, targetName, scenario));
   return problems;
 }
 

@@ -5,12 +5,17 @@ import type { SampleSeries } from '../measure/samples.js';
 import type { Scenario } from '../scenario/schema.js';
 import { controllerConfigOf } from './controller-config.js';
 import { FaultBook } from './fault-book.js';
-import { LogNotifier } from './log-notifier.js';
+import { openNotifiers } from '../notify/registry.js';
 import { scheduleOperations } from './operations.js';
 import { scheduleProgress, type Progress } from './progress.js';
 import type { Target, TargetName, TargetSettings } from './target.js';
 
 export type { Progress } from './progress.js';
+
+/** How long the run's end waits for notifications still being delivered (each is bounded by 2 s). */
+const NOTIFY_FLUSH_MS = 5_000;
+/** The same after a signal: the process must end within two seconds. */
+const NOTIFY_FLUSH_ABORTED_MS = 300;
 
 export interface DrillOptions {
   seed: number;
@@ -59,19 +64,27 @@ export async function runDrill(target: Target, scenario: Scenario, options: Dril
   });
   const { events } = session;
   if (options.onEvent) events.subscribe(options.onEvent);
+  await using notifier = await openNotifiers({
+    scenario,
+    events,
+    delivers: target.capabilities.notify?.support === 'yes',
+    targetName: target.name,
+    ...(session.notifyChannel ? { supplied: session.notifyChannel.bind(session) } : {}),
+  });
   const config = controllerConfigOf(scenario);
   const controller = new FailoverController(config, {
     ...session.ports,
     clock: session.clock,
     rng: session.rng.fork('controller'),
     events,
-    notifier: new LogNotifier(events),
+    notifier,
   });
   session.attach(controller);
 
   const faults = new FaultBook(session);
   const startDetail: EventDetail = { scenario: scenario.name, seed: options.seed, target: target.name, durationMs: scenario.durationMs };
   await session.start(startDetail);
+  notifier.start();
   for (const fault of scenario.faults) {
     session.schedule(fault.atMs, () => faults.inject(fault));
     if (fault.durationMs !== undefined) session.schedule(fault.atMs + fault.durationMs, () => faults.remove(fault.id));
@@ -85,6 +98,7 @@ export async function runDrill(target: Target, scenario: Scenario, options: Dril
   controller.stop();
   await faults.removeAll();
   const aborted = signal.aborted ? abortReason(signal) : undefined;
+  await notifier.flush(aborted ? NOTIFY_FLUSH_ABORTED_MS : NOTIFY_FLUSH_MS);
   const record = await session.finish(aborted);
   return {
     target: target.name,

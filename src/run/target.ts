@@ -4,6 +4,8 @@ import type { EventDetail, EventLog } from '../measure/events.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
+import type { ChannelContext, NotifyChannel } from '../notify/channel.js';
+import type { NotifySpec } from '../scenario/notify-schema.js';
 import type { TargetCapabilities } from './capabilities.js';
 
 /** The name a target is registered under (`--target`). */
@@ -78,6 +80,11 @@ export interface Session extends AsyncDisposable {
   readonly ports: TargetPorts;
   /** Gives the session the controller, for mechanisms that consult it (the arbiter lease of fencing). */
   attach(controller: FailoverController): void;
+  /**
+   * A notifier the session supplies for a `notify:` entry with what only it has (the aws session: sns
+   * on the run's topic, through its own client); undefined: the runner builds it (`src/notify/registry.ts`).
+   */
+  notifyChannel?(spec: NotifySpec, context: ChannelContext): NotifyChannel | undefined;
   /**
    * Starts the load and the run's clock. At time 0 it emits `run`/`start` with `detail` plus its own
    * facts (subnet, setup time, resolution), then its opening events (the VIP's initial states, …).

@@ -3,6 +3,7 @@ import { defaults } from './defaults.js';
 import { DURATION_PATTERN as DURATION_TEXT, durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
 import { hostSchema } from './host-schema.js';
+import { notifySchema } from './notify-schema.js';
 import { swarmSchema } from './swarm-schema.js';
 import { FAULT_ACTIONS, faultKind, type FaultParam } from '../faults/catalogue.js';
 
@@ -72,8 +73,9 @@ const server = z
       durationText(defaults.server.latencyMs),
     ),
     zone: z.string().optional().meta({ description: 'Availability zone or site, for reports' }),
+    bootTime: duration('From power-on (StartInstances) to the services answering', 0, 3_600_000).prefault(durationText(defaults.server.bootMs)),
   })
-  .transform(({ latency, ...rest }) => ({ ...rest, latencyMs: latency }));
+  .transform(({ latency, bootTime, ...rest }) => ({ ...rest, latencyMs: latency, bootMs: bootTime }));
 
 const route53HealthCheck = z
   .strictObject({
@@ -143,6 +145,16 @@ const trackScript = z
   })
   .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout ?? interval }));
 
+const fencingScript = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a script name such as check_arbiter').prefault('check_arbiter'),
+    interval: duration('vrrp_script interval: how often each node asks the arbiter (keepalived.conf(5) default 1s)', 100, 3_600_000).prefault('1s'),
+    timeout: duration('vrrp_script timeout: an answer slower than this is a refusal (default: the interval)', 10, 3_600_000).optional(),
+    fall: int(1, 255, 'Consecutive refusals before the node goes to FAULT and drops the address').prefault(2),
+    rise: int(1, 255, 'Consecutive grants before a FAULT node is a backup again').prefault(2),
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout ?? interval }));
+
 const vipNode = z.strictObject({
   server: id('a server id').meta({ description: 'The host: keepalived runs here and the VIP reaches its app' }),
   priority: int(1, 254, 'VRRP priority (the seed: 100 on the primary, 90 on the backup)'),
@@ -161,6 +173,10 @@ const vip = z
       .meta({ description: 'virtual_ipaddress (real targets; the simulator only names it)' }),
     virtualRouterId: int(1, 255, 'virtual_router_id').prefault(51),
     advertInt: duration('advert_int: interval between VRRP advertisements', 10, 255_000).prefault('1s'),
+    vrrpVersion: z
+      .literal([2, 3], { error: 'expected 2 or 3' })
+      .prefault(defaults.vrrp.version)
+      .meta({ description: 'VRRP version (keepalived `version`): 2 as keepalived by default (RFC 3768, whole-second adverts), 3 for sub-second adverts (RFC 5798)' }),
     preempt: z.boolean().prefault(true).meta({ description: 'A higher-priority backup takes over from a lower-priority master' }),
     preemptDelay: duration('preempt_delay: wait this long before preempting', 0, 1_000_000).prefault('0s'),
     nodes: z.array(vipNode).min(2, 'expected at least two keepalived nodes'),
@@ -168,7 +184,11 @@ const vip = z
     fencing: z
       .enum(['none', 'arbiter'], { error: 'expected none or arbiter' })
       .prefault('none')
-      .meta({ description: 'arbiter: on two holders, the controller takes a lease (etcd/Consul stand-in) and demotes the weaker node' }),
+      .meta({
+        description:
+          'arbiter: every node runs a weight-0 vrrp_script (fencingScript) asking the controller\'s lease arbiter (etcd/Consul stand-in) whether it may hold the address; refused, it goes to FAULT',
+      }),
+    fencingScript: fencingScript.prefault({}).meta({ description: 'The fencing vrrp_script (weight 0) with fencing: arbiter: interval, timeout, fall, rise' }),
   })
   .transform(({ advertInt, preemptDelay, ...rest }) => ({ ...rest, advertIntMs: advertInt, preemptDelayMs: preemptDelay }));
 
@@ -458,6 +478,7 @@ const scenarioObject = z.strictObject({
     measure: measure.prefault({}),
     swarm: swarmSchema.optional(),
     host: hostSchema.optional(),
+    notify: notifySchema.prefault([]),
   });
 
 export const scenarioSchema = scenarioObject
@@ -521,6 +542,11 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
         ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'nodes', i, 'server'], message: `'${node.server}' already runs a keepalived node` });
       nodeServers.add(node.server);
     });
+    // RFC 3768 §5.3.7: VRRPv2 advertises whole seconds (1–255); RFC 5798 §5.2.7: VRRPv3 centiseconds (≤ 40.95 s)
+    if (vipSetup.vrrpVersion === 2 && vipSetup.advertIntMs % 1000 !== 0)
+      ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'advertInt'], message: 'VRRPv2 advertises whole seconds: a sub-second advertInt needs vrrpVersion: 3' });
+    if (vipSetup.vrrpVersion === 3 && (vipSetup.advertIntMs % 10 !== 0 || vipSetup.advertIntMs > 40_950))
+      ctx.addIssue({ code: 'custom', path: ['setup', 'vip', 'advertInt'], message: 'VRRPv3 advertises in centiseconds: expected a multiple of 10ms up to 40.95s' });
   }
   const asg = s.setup.autoscaling;
   if (asg) {

@@ -9,7 +9,8 @@ import { get, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeImagesCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, CreateVpcCommand, DescribeImagesCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { createDenyAllAcl, disruptedInstances, disruptSubnet, restoreSubnet } from '../../src/targets/aws/faults/network-acl.js';
 import { awsClients, EMULATOR_CREDENTIALS, type AwsClients } from '../../src/targets/aws/clients.js';
 import { ec2InstanceStates } from '../../src/targets/aws/dataplane/ec2-instance-states.js';
 import { Route53RecordSource } from '../../src/targets/aws/dataplane/route53-records.js';
@@ -433,6 +434,36 @@ describe('the control plane on moto', () => {
     expect(await clients.resolve(0, 'shop.example.net')).toMatchObject({ cnames: [lbName], fromCache: true });
     clients.clear();
     expect(await clients.resolve(0, 'shop.example.net')).toMatchObject({ addresses: [], cnames: [drName], ttlSec });
+  }, 30_000);
+
+  it("instance servers follow the subnet's network ACL: a deny-all ACL (disrupt-connectivity) leaves connections unanswered, not refused; restored, it serves", async () => {
+    const vpcId = (await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc!.VpcId!;
+    const subnetId = (await aws.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const images = await aws.ec2.send(new DescribeImagesCommand({}));
+    const run = await aws.ec2.send(new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
+    const instanceId = run.Instances![0]!.InstanceId!;
+    const servers = await InstanceServers.start({
+      instances: [{ instanceId, serverId: 'web-cut' }],
+      source: { states: () => ec2InstanceStates(aws.ec2, [instanceId]).states(), cutOff: () => disruptedInstances(aws.ec2, [instanceId]) },
+      clock: wallClock(),
+      pollIntervalMs: 60_000,
+      lifetimeMs: 60_000,
+    });
+    cleanups.push(() => servers.close());
+    const url = `${servers.endpoint(instanceId).url}/`;
+    expect(await httpGet(url)).toMatchObject({ status: 200, server: 'web-cut' });
+
+    const aclId = await createDenyAllAcl(aws.ec2, vpcId, { runId: 'dataplane-acl', scenario: 'dataplane' }, 'dataplane-deny-all');
+    const disruption = await disruptSubnet(aws.ec2, subnetId, aclId);
+    await servers.refresh();
+    expect(servers.cutOff(instanceId)).toBe(true);
+    // no answer within the client's timeout: the request times out, where a stopped instance refuses at once
+    const timeoutMs = 400;
+    expect(await httpGet(url, timeoutMs)).toEqual({ error: 'timeout' });
+    await restoreSubnet(aws.ec2, disruption);
+    await servers.refresh();
+    expect(servers.cutOff(instanceId)).toBe(false);
+    expect(await httpGet(url)).toMatchObject({ status: 200, server: 'web-cut' });
   }, 30_000);
 
   it('instance servers follow DescribeInstances: stopped refuses, started serves, terminated refuses', async () => {

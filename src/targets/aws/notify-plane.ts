@@ -20,6 +20,8 @@ export interface NotifyPlaneOptions {
   epochMsAt: (atMs: number) => number;
   /** An HTTP(S) URL subscribed to the run's topic (`FAILDRILL_SNS_HTTP_ENDPOINT`), if any. */
   httpEndpoint?: string;
+  /** Publish each failover event to the run's topic (default true); false when the scenario's `notify: sns` does it. */
+  publishFailovers?: boolean;
   /**
    * Write `AWS/Route53 HealthCheckStatus` from faildrill's checker verdicts (an emulator whose
    * CloudWatch evaluates alarms but has nobody publishing Route 53 metrics), every `metricIntervalMs`.
@@ -121,7 +123,9 @@ export class NotifyPlane {
   /** Feed of the run's event log: failover events become notifications, Route 53 verdicts become metric values. */
   observe(event: RunEvent): void {
     if (this.#closed) return;
-    if (event.component === 'controller' && event.type === 'failover') this.#notify(event);
+    if (event.component === 'controller' && event.type === 'failover') {
+      if (this.options.publishFailovers !== false) this.#notify(event);
+    }
     else if (event.component === 'route53' && event.type === 'health') this.#verdict(event);
   }
 

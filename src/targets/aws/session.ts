@@ -18,13 +18,25 @@ import type { AwsService } from './clients.js';
 import { connectAws, type AwsConnectionHandle } from './connect.js';
 import { ec2InstanceStates } from './dataplane/ec2-instance-states.js';
 import { InstanceServers } from './dataplane/instance-servers.js';
+import { normalizeName } from './dataplane/failover-records.js';
 import { DnsClients } from './dataplane/resolver.js';
 import { DnsPlane } from './dns-plane.js';
+import { DbPlane } from './db-plane.js';
+import { databaseRefusal } from './dataplane/db-limits.js';
 import { injectAwsFault } from './faults/inject.js';
+import { disruptedInstances } from './faults/network-acl.js';
 import { LbPlane } from './lb-plane.js';
+import { AsgPlane } from './asg-plane.js';
+import { autoScalingGroupSource } from './dataplane/asg-group-source.js';
+import { asgStandIn } from './dataplane/asg-stand-in.js';
+import { AsgScalingGroupPort } from './ports/scaling-group.js';
 import { NotifyPlane } from './notify-plane.js';
+import type { ChannelContext, NotifyChannel } from '../../notify/channel.js';
+import { SnsChannel } from '../../notify/sns.js';
+import type { NotifySpec } from '../../scenario/notify-schema.js';
 import { Route53DnsPort } from './ports/dns.js';
 import { ElbListenerPort } from './ports/load-balancer.js';
+import { RdsDatabasePort } from './ports/database.js';
 import { serverOfInstance } from './ports/resources.js';
 import { provision } from './provision/provision.js';
 import type { AwsResources } from './provision/resources.js';
@@ -41,6 +53,9 @@ const ALARM_POLL_MS = 2_000;
 const NOTIFY_FLUSH_MS = 5_000;
 /** An HTTP(S) URL the session subscribes to the run's SNS topic (a test's receiver, a webhook relay). */
 export const SNS_HTTP_ENDPOINT_ENV = 'FAILDRILL_SNS_HTTP_ENDPOINT';
+
+/** A `notify:` entry for the run's own SNS topic. */
+const onRunTopic = (spec: NotifySpec) => spec.type === 'sns' && spec.topicArn === undefined;
 
 /** The services a scenario needs on the aws target. */
 function servicesOf(scenario: Scenario): AwsService[] {
@@ -95,8 +110,10 @@ export class AwsSession implements Session {
   #servers?: InstanceServers;
   #dns?: DnsPlane;
   #lb?: LbPlane;
+  #asg?: AsgPlane;
   #resolvers?: DnsClients;
   #notify?: NotifyPlane;
+  #db?: DbPlane;
   /** Wall-clock epoch milliseconds of the run's time 0. */
   #epochStartMs = 0;
   #load?: OpenLoopLoad;
@@ -143,6 +160,8 @@ export class AwsSession implements Session {
     this.#connection = await connectAws({ settings: options.settings ?? {}, services: servicesOf(scenario), runDir: this.#runDir, lifetimeMs });
     this.#abortPoint();
     const clients = this.#connection.clients;
+    const dbRefusal = databaseRefusal(scenario, this.#connection.emulated);
+    if (dbRefusal) throw new UsageError(`${options.file ?? 'scenario'}: the aws target cannot drill this on the ${this.#connection.mode} endpoint: ${dbRefusal}`);
     const result = await provision(clients, scenario, { runId: this.runId });
     if (!result.complete) {
       await teardown(clients, result).catch(() => undefined);
@@ -159,13 +178,40 @@ export class AwsSession implements Session {
     const instances = Object.entries(resources.instances).map(([serverId, r]) => ({ instanceId: r.instanceId, serverId, address: r.privateIp }));
     this.#servers = await InstanceServers.start({
       instances,
-      source: ec2InstanceStates(clients.ec2, instances.map((i) => i.instanceId)),
+      // the instances the Auto Scaling group launches get servers during the run: ask for every one that has a server
+      source: {
+        states: () => ec2InstanceStates(clients.ec2, this.#servers?.instanceIds ?? instances.map((i) => i.instanceId)).states(),
+        // a deny-all network ACL on an instance's subnet (aws:network:disrupt-connectivity): its server answers nothing
+        cutOff: () => disruptedInstances(clients.ec2, this.#servers?.instanceIds ?? instances.map((i) => i.instanceId)),
+      },
       clock: this.clock,
       pollIntervalMs: POLL_MS,
       lifetimeMs,
-      onChange: (c) => this.#emit('server', 'service', { server: c.serverId, service: 'app', state: c.serving ? 'started' : 'stopped', instanceState: c.state }),
+      onChange: (c) =>
+        this.#emit('server', 'service', {
+          server: c.serverId,
+          service: 'app',
+          state: c.serving ? 'started' : c.cutOff ? 'unreachable' : 'stopped',
+          instanceState: c.state,
+          ...(c.cutOff ? { network: 'deny-all network ACL: connections get no answer' } : {}),
+        }),
       onError: (err) => this.#emit('aws', 'error', { message: err.message }),
+      canServe: (serverId) => this.#db?.canServe(serverId) ?? true,
     });
+    if (scenario.setup.database && resources.database) {
+      this.#db = await DbPlane.start({
+        rds: clients.rds,
+        scenario,
+        resources: resources.database,
+        clock: this.clock,
+        rng: this.rng,
+        emit: this.#emit,
+        pollIntervalMs: POLL_MS,
+        lifetimeMs,
+        emulated: this.#connection.emulated,
+      });
+      this.#abortPoint();
+    }
     if (scenario.setup.loadBalancer && resources.loadBalancer) {
       this.#lb = await LbPlane.start({
         elbv2: clients.elbv2,
@@ -177,11 +223,35 @@ export class AwsSession implements Session {
         emit: this.#emit,
         pollIntervalMs: POLL_MS,
         lifetimeMs,
+        afterTargetsRead: () => this.#asg?.refresh() ?? Promise.resolve(),
+      });
+      this.#abortPoint();
+    }
+    if (scenario.setup.autoscaling && resources.autoscaling) {
+      const targetGroup = resources.autoscaling.targetGroup;
+      const targetGroupArn = targetGroup ? resources.loadBalancer?.targetGroups[targetGroup]?.arn : undefined;
+      const emulator = this.#connection.emulated ? this.#connection.mode : undefined;
+      this.#asg = await AsgPlane.start({
+        spec: scenario.setup.autoscaling,
+        source: autoScalingGroupSource(clients.autoscaling, resources.autoscaling.name),
+        serverOf: (instanceId) => serverOfInstance(resources, instanceId),
+        clock: this.clock,
+        servers: this.#servers,
+        ...(emulator ? { emulator } : {}),
+        standIn: asgStandIn({ autoscaling: clients.autoscaling, elbv2: clients.elbv2, ...(targetGroupArn ? { targetGroupArn } : {}) }),
+        ...(targetGroup && this.#lb ? { targetHealth: (instanceId: string) => this.#lb!.health(targetGroup, instanceId) } : {}),
+        targetsChanged: () => void this.#lb?.refresh().catch(() => undefined),
+        track: (instanceId) => resources.inventory.push({ kind: 'ec2:instance', id: instanceId, runId: this.runId }),
+        emit: this.#emit,
+        pollIntervalMs: POLL_MS,
+        lifetimeMs,
       });
       this.#abortPoint();
     }
     const urlOf = (endpoint: string) => {
       if (this.#lb && endpoint === this.#lb.id) return this.#lb.url;
+      const member = this.#db?.urlOf(endpoint);
+      if (member) return member;
       const instance = resources.instances[endpoint];
       return instance ? this.#servers!.endpoint(instance.instanceId).url : undefined;
     };
@@ -196,6 +266,7 @@ export class AwsSession implements Session {
         emit: this.#emit,
         refreshMs: POLL_MS,
         stopAtMs: scenario.durationMs + LIFETIME_MARGIN_MS,
+        serversOf: (endpoint) => (this.#lb && endpoint === this.#lb.id ? this.#lb.servers : [endpoint]),
       });
       this.#resolvers = new DnsClients({
         server: this.#dns.address,
@@ -214,6 +285,8 @@ export class AwsSession implements Session {
       emit: this.#emit,
       epochMsAt: (atMs) => this.#epochStartMs + atMs,
       ...(httpEndpoint ? { httpEndpoint } : {}),
+      // `notify: [{ type: sns }]` publishes to the run's topic through the run's notifier instead
+      publishFailovers: !scenario.notify.some(onRunTopic),
       // LocalStack's CloudWatch evaluates alarms and fires their actions, but nobody there publishes Route 53 metrics
       writeHealthMetric: this.#connection.mode === 'localstack' && this.#dns !== undefined,
       healthOf: (id) => this.#dns?.health(id),
@@ -226,6 +299,10 @@ export class AwsSession implements Session {
       probe: new HttpProbePort(urlOf),
       ...(this.#dns ? { dns: new Route53DnsPort(clients.route53, resources, emulated ? { health: (id) => this.#dns!.health(id) } : {}) } : {}),
       ...(this.#lb ? { loadBalancer: followingListener(new ElbListenerPort(clients.elbv2, resources), this.#lb) } : {}),
+      ...(this.#asg ? { scalingGroup: new AsgScalingGroupPort(clients.autoscaling, resources) } : {}),
+      ...(this.#db
+        ? { database: this.#db.port(new RdsDatabasePort(clients.rds, clients.cloudwatch, resources, { emit: this.#emit }, emulated ? { replicaPromotion: 'recorded' } : {})) }
+        : {}),
     };
   }
 
@@ -235,6 +312,11 @@ export class AwsSession implements Session {
 
   attach(_controller: FailoverController): void {
     // nothing here consults the controller
+  }
+
+  /** `type: sns` without a topic: the run's topic, through this session's SNS client. */
+  notifyChannel(spec: NotifySpec, context: ChannelContext): NotifyChannel | undefined {
+    return onRunTopic(spec) ? new SnsChannel(context.name, this.#connection!.clients.sns, this.#resources!.topic.arn) : undefined;
   }
 
   async start(detail: EventDetail): Promise<void> {
@@ -251,6 +333,8 @@ export class AwsSession implements Session {
     });
     for (const note of this.#resources!.notes) this.#emit('aws', 'note', { message: note });
     this.#dns?.run();
+    this.#asg?.run();
+    this.#db?.run();
     this.#notify?.run();
     this.#recorder = new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs);
     const entry = scenario.load.entry ?? scenario.setup.dns?.record ?? scenario.setup.loadBalancer?.id ?? scenario.setup.servers[0]!.id;
@@ -276,7 +360,13 @@ export class AwsSession implements Session {
       try {
         const answer = await this.#resolvers.resolve(client, entry);
         const server = answer.addresses.map((a) => servers.byAddress(a)).find((s) => s !== undefined);
-        return server ? { url: `${server.url}/`, via: server.serverId } : { error: `no server at ${answer.addresses.join(',')}` };
+        if (server) return { url: `${server.url}/`, via: server.serverId };
+        // a CNAME member: the load balancer's DNS name, or an instance's private DNS name
+        const cname = answer.cnames.at(-1);
+        if (cname !== undefined && this.#lb && cname === normalizeName(this.#resources!.loadBalancer!.dnsName)) return { url: `${this.#lb.url}/`, via: this.#lb.id };
+        const named = Object.values(this.#resources!.instances).find((i) => normalizeName(i.privateDnsName) === cname);
+        if (named) return { url: `${servers.endpoint(named.instanceId).url}/`, via: servers.endpoint(named.instanceId).serverId };
+        return { error: `no server at ${[...answer.cnames, ...answer.addresses].join(',') || 'an empty answer'}` };
       } catch (err) {
         return { error: `dns: ${err instanceof Error ? err.message : String(err)}` };
       }
@@ -293,6 +383,11 @@ export class AwsSession implements Session {
   async inject(fault: FaultEffect, onEffect: (detail: EventDetail) => void): Promise<Undo> {
     const connection = this.#connection!;
     const spec = this.scenario.faults.find((f) => f.id === fault.id);
+    if (fault.action === 'service-stop' && this.#db?.urlOf(fault.target)) {
+      const undo = await this.#db.stopMember(fault.target);
+      onEffect({ effect: 'applied by faildrill', call: 'database store stopped', member: fault.target, database: this.#db.spec.id });
+      return undo;
+    }
     return injectAwsFault(
       {
         clients: connection.clients,
@@ -307,6 +402,7 @@ export class AwsSession implements Session {
         // the data plane follows the control plane at once rather than at its next poll
         void this.#servers?.refresh();
         void this.#lb?.refresh();
+        void this.#db?.refresh();
       },
     );
   }
@@ -325,6 +421,7 @@ export class AwsSession implements Session {
     await this.#load?.stop();
     await this.#notify?.flush(aborted ? 300 : NOTIFY_FLUSH_MS);
     const totals = this.#load?.totals();
+    await this.#db?.stop();
     this.#emit('run', 'end', { ...(totals ? { requests: totals.sent, peakInFlight: totals.peakInFlight } : {}), ...(aborted ? { aborted } : {}) });
     this.#live = false;
     const samples = this.#recorder?.finish() ?? new SampleRecorder(this.scenario.load.probeIntervalMs, this.scenario.durationMs).finish();
@@ -350,8 +447,10 @@ export class AwsSession implements Session {
       this.#resolvers?.close();
       await this.#notify?.close();
       await this.#dns?.close().catch((err: Error) => left.push(`dns plane: ${err.message}`));
+      this.#asg?.close();
       await this.#lb?.close().catch((err: Error) => left.push(`load balancer plane: ${err.message}`));
       await this.#servers?.close().catch((err: Error) => left.push(`instance servers: ${err.message}`));
+      await this.#db?.close().catch((err: Error) => left.push(`database plane: ${err.message}`));
       const connection = this.#connection;
       if (connection && this.#resources) {
         try {

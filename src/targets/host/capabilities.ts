@@ -50,5 +50,6 @@ export const hostCapabilities: TargetCapabilities = {
     'network-partition': { support: 'yes', how: 'iptables DROP both ways in both namespaces' },
   },
   operations: { support: 'yes', how: 'controller over host ports (HTTP probes, keepalived, nginx)' },
+  notify: { support: 'yes', how: 'webhook, Alertmanager v2 alerts API and SNS (topicArn) delivered by faildrill' },
   limits: hostLimits,
 };

@@ -1,5 +1,7 @@
 import type { Clock } from '../../../controller/ports.js';
-import { startAppServer, type AppServer } from '../../host/programs/app-server.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { SERVER_HEADER, startAppServer, type AppServer } from '../../host/programs/app-server.js';
 
 /** EC2 instance states (DescribeInstances `State.Name`). */
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
@@ -10,6 +12,11 @@ export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminate
  */
 export interface InstanceStateSource {
   states(): Promise<ReadonlyMap<string, InstanceState>>;
+  /**
+   * The instances whose network the control plane cuts off now (a deny-all network ACL on the subnet,
+   * aws:network:disrupt-connectivity); absent: none ever are.
+   */
+  cutOff?(): Promise<ReadonlySet<string>>;
 }
 
 /** One instance that gets a server. */
@@ -40,14 +47,26 @@ export interface InstanceServersOptions {
   /** The servers close by themselves this long after {@link InstanceServers.start}, whatever happens. */
   lifetimeMs: number;
   /** An instance started or stopped serving. */
-  onChange?: (change: { instanceId: string; serverId: string; serving: boolean; state: InstanceState | 'gone'; atMs: number }) => void;
+  onChange?: (change: { instanceId: string; serverId: string; serving: boolean; state: InstanceState | 'gone'; cutOff?: boolean; atMs: number }) => void;
   /** A poll or a listen that failed; the next poll tries again. */
   onError?: (err: Error) => void;
+  /** Whether a server's app can serve now (an app whose database writes fail answers 503, as the simulator's apps do); default always. */
+  canServe?: (serverId: string) => boolean;
 }
 
 interface Instance extends InstanceEndpoint {
   server?: AppServer;
+  /** Holds the port while the instance runs cut off: connections get no answer. */
+  silent?: SilentListener;
   address?: string;
+  /** Run time before which it does not serve, even when running (an instance still booting). */
+  readyAtMs?: number;
+}
+
+/** An instance added during the run ({@link InstanceServers.add}). */
+export interface AddedInstanceSpec extends InstanceSpec {
+  /** Run time from which it serves while running: its launch plus the boot time (scenario `launchTime`). */
+  readyAtMs?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -57,7 +76,7 @@ const HOST = '127.0.0.1';
  * for the run: `/` answers with the server id, `/health` 200 while it serves (the host target's app
  * server). It serves while the control plane says the instance is `running`; in any other state
  * its listener is closed and open connections dropped, so connections are refused, as a stopped
- * instance's would be. Bounded: the poll loop and the servers end at `lifetimeMs` or {@link close}.
+ * instance's would be. A running instance the control plane cuts off (`cutOff`) answers nothing. Bounded: the poll loop and the servers end at `lifetimeMs` or {@link close}.
  */
 export class InstanceServers {
   readonly #instances = new Map<string, Instance>();
@@ -79,7 +98,7 @@ export class InstanceServers {
     servers.#deadlineMs = options.clock.nowMs() + options.lifetimeMs;
     try {
       for (const spec of options.instances) {
-        const server = await startAppServer({ id: spec.serverId, port: 0, host: HOST });
+        const server = servingWhen(await startAppServer({ id: spec.serverId, port: 0, host: HOST }), spec.serverId, options.canServe);
         servers.#instances.set(spec.instanceId, {
           instanceId: spec.instanceId,
           serverId: spec.serverId,
@@ -117,6 +136,42 @@ export class InstanceServers {
     return instance && endpointOf(instance);
   }
 
+  /**
+   * Gives an instance that appeared during the run (one an Auto Scaling group launched) a port of its
+   * own; it serves while the control plane says it runs, from `readyAtMs` on. Adding a known instance
+   * does nothing.
+   */
+  async add(spec: AddedInstanceSpec): Promise<void> {
+    if (this.#closed || this.#instances.has(spec.instanceId)) return;
+    // a free port, held for the instance from now on (its listener opens when it is ready)
+    const probe = await startAppServer({ id: spec.serverId, port: 0, host: HOST });
+    await probe.close();
+    if (this.#closed || this.#instances.has(spec.instanceId)) return;
+    this.#instances.set(spec.instanceId, {
+      instanceId: spec.instanceId,
+      serverId: spec.serverId,
+      host: HOST,
+      port: probe.port,
+      url: `http://${HOST}:${probe.port}`,
+      ...(spec.address ? { address: spec.address } : {}),
+      ...(spec.readyAtMs !== undefined ? { readyAtMs: spec.readyAtMs } : {}),
+    });
+    const { clock } = this.options;
+    const waitMs = (spec.readyAtMs ?? 0) - clock.nowMs();
+    if (waitMs > 0 && clock.nowMs() + waitMs < this.#deadlineMs) void clock.sleep(waitMs + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
+    await this.refresh();
+  }
+
+  /** Ids of every instance with a server (started with or added since). */
+  get instanceIds(): string[] {
+    return [...this.#instances.keys()];
+  }
+
+  /** Whether `instanceId` runs cut off now: its port holds connections without answering. */
+  cutOff(instanceId: string): boolean {
+    return this.#instances.get(instanceId)?.silent !== undefined;
+  }
+
   /** Whether `instanceId`'s server accepts connections now. */
   serving(instanceId: string): boolean {
     return this.#instances.get(instanceId)?.server !== undefined;
@@ -151,28 +206,88 @@ export class InstanceServers {
 
   async #apply(): Promise<void> {
     if (this.#closed) return;
-    const states = await this.options.source.states();
+    const { source } = this.options;
+    const [states, cut] = await Promise.all([source.states(), source.cutOff?.() ?? Promise.resolve(new Set<string>())]);
     if (this.#closed) return;
     for (const instance of this.#instances.values()) {
       const state = states.get(instance.instanceId) ?? 'gone';
-      const shouldServe = state === 'running';
-      if (shouldServe === (instance.server !== undefined)) continue;
+      const running = state === 'running' && (instance.readyAtMs === undefined || this.options.clock.nowMs() >= instance.readyAtMs);
+      const next: Mode = !running ? 'closed' : cut.has(instance.instanceId) ? 'silent' : 'serving';
+      const now: Mode = instance.server ? 'serving' : instance.silent ? 'silent' : 'closed';
+      if (next === now) continue;
       try {
-        if (shouldServe) instance.server = await startAppServer({ id: instance.serverId, port: instance.port, host: HOST });
-        else await this.#stopServing(instance);
+        await this.#stopServing(instance);
+        if (next === 'serving') instance.server = servingWhen(await startAppServer({ id: instance.serverId, port: instance.port, host: HOST }), instance.serverId, this.options.canServe);
+        if (next === 'silent') instance.silent = await SilentListener.listen(HOST, instance.port);
       } catch (err) {
         this.options.onError?.(new Error(`instance ${instance.instanceId}: cannot listen on ${HOST}:${instance.port} again: ${(err as Error).message}`));
         continue;
       }
-      this.options.onChange?.({ instanceId: instance.instanceId, serverId: instance.serverId, serving: shouldServe, state, atMs: this.options.clock.nowMs() });
+      this.options.onChange?.({
+        instanceId: instance.instanceId,
+        serverId: instance.serverId,
+        serving: next === 'serving',
+        state,
+        ...(next === 'silent' ? { cutOff: true } : {}),
+        atMs: this.options.clock.nowMs(),
+      });
     }
   }
 
   async #stopServing(instance: Instance): Promise<void> {
-    const server = instance.server;
+    const { server, silent } = instance;
     instance.server = undefined;
+    instance.silent = undefined;
     await server?.close();
+    await silent?.close();
   }
+}
+
+type Mode = 'serving' | 'silent' | 'closed';
+
+/**
+ * A port whose connections get no answer, as an instance behind a deny-all network ACL. The kernel of
+ * a loopback listener completes the handshake, so a check sees its response timeout run out, not its
+ * connect timeout (a real ACL drops the SYN); either way no answer comes. Closing destroys what it held.
+ */
+class SilentListener {
+  readonly #held = new Set<Socket>();
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.#held.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.#held.delete(socket));
+    });
+  }
+
+  static listen(host: string, port: number): Promise<SilentListener> {
+    const server = createServer({ pauseOnConnect: true });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(new SilentListener(server));
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.#held) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The app answers 503 (health checks included) while `canServe` says it cannot serve. */
+function servingWhen(app: AppServer, serverId: string, canServe: ((serverId: string) => boolean) | undefined): AppServer {
+  if (!canServe) return app;
+  const handlers = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  app.server.removeAllListeners('request');
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (canServe(serverId)) for (const handle of handlers) handle(req, res);
+    else res.writeHead(503, { 'content-type': 'text/plain', [SERVER_HEADER]: serverId }).end('cannot write to the database\n');
+  });
+  return app;
 }
 
 function endpointOf(instance: Instance): InstanceEndpoint {

@@ -34,7 +34,7 @@ export interface FaultResources {
   network: Pick<NetworkResources, 'vpcId'>;
   /** EC2 instance by scenario server id. */
   instances: Record<string, Pick<InstanceResource, 'instanceId' | 'arn' | 'subnetId'>>;
-  database?: Pick<DatabaseResources, 'id' | 'clusterId' | 'clusterArn' | 'writer' | 'writerArn' | 'standby' | 'standbyArn'>;
+  database?: Pick<DatabaseResources, 'id' | 'clusterId' | 'clusterArn' | 'writer' | 'writerArn' | 'standby' | 'standbyArn'> & Partial<Pick<DatabaseResources, 'hosts'>>;
 }
 
 /** How to put a fault back after a killed run, written to the journal before the fault is applied. */

@@ -69,6 +69,7 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
       const originalAclId = (await subnetAssociations(ec2, [subnetId])).get(subnetId)?.networkAclId;
       if (!originalAclId) throw new FaultTargetError(fault, `subnet ${subnetId} has no network ACL association`);
       const faultAclId = await createDenyAllAcl(ec2, ctx.resources.network.vpcId, ctx.resources, resourceName(ctx.resources.runId, `${fault.id}-deny-all`, 64));
+      ctx.track?.({ kind: 'ec2:network-acl', id: faultAclId, runId: ctx.resources.runId });
       return {
         steps: [{ kind: 'restore-network-acl', subnetId, networkAclId: originalAclId, faultNetworkAclId: faultAclId }],
         discard: async () => {
@@ -93,7 +94,10 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
         apply: async () => {
           await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: clusterId, ...(db.standby ? { TargetDBInstanceIdentifier: db.standby } : {}) }));
           const writer = await clusterWriter(ctx, clusterId);
-          return { detail: { ...base, call: 'FailoverDBCluster', clusterId, previousWriter: db.writer, writer: writer ?? 'unknown' } };
+          // the fault hits the writer's host: measurement follows traffic away from it (as the simulator's faultAffects)
+          return {
+            detail: { ...base, call: 'FailoverDBCluster', clusterId, previousWriter: db.writer, writer: writer ?? 'unknown', ...(db.hosts ? { affects: db.hosts.primary } : {}) },
+          };
         },
       };
     }
@@ -117,6 +121,7 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
               zoneBefore: zoneBefore ?? 'unknown',
               zoneAfter: zoneAfter ?? 'unknown',
               ...(ignored ? { note: 'moto ignores ForceFailover: the instance rebooted in place, no failover happened' } : {}),
+              ...(db.hosts ? { affects: db.hosts.primary } : {}),
             },
           };
         },
