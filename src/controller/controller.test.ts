@@ -179,6 +179,9 @@ function harness(overrides: Partial<ControllerConfig> = {}) {
         const current = world.lease.get(key);
         return current && current.untilMs > clock.nowMs() ? current.owner : undefined;
       }),
+      release: method('lease', 'release', (key: string, owner: string) => {
+        if (world.lease.get(key)?.owner === owner) world.lease.delete(key);
+      }),
     },
     scalingGroup: {
       setDesiredCapacity: method('scalingGroup', 'setDesiredCapacity', (asg: string, desired: number) => void world.desired.set(asg, desired)),
@@ -502,42 +505,54 @@ describe('FailoverController: fencing', () => {
     expect(h.of('fenced')).toHaveLength(0);
   });
 
-  it('with two holders demotes the node that does not own the lease and keeps the owner', async () => {
+  it('never demotes a holder: the nodes\' fencing scripts fence, the loop only renews the one holder\'s lease', async () => {
     const h = harness({ groups: [vipGroup('platform')], fencing });
     h.controller.start();
-    // n2 owns the lease (n1 was frozen long enough for it to lapse), then n1 comes back holding the address too
-    h.at(2_100, () => {
-      h.world.lease.set('vip/v1', { owner: 'n2', untilMs: 2_100 + fencing.leaseTtlMs });
-      h.world.holders.set('v1', ['n1', 'n2']);
-    });
-    await h.run(4_000);
-    const fencedAt = Math.ceil(2_100 / renewMs) * renewMs;
-    expect(h.callsOf('virtualIp', 'demote').map((c) => [c.atMs, c.args])).toEqual([[fencedAt, ['v1', 'n1']]]);
-    expect(h.of('fenced').map((e) => e.detail)).toEqual([{ vip: 'v1', node: 'n1', keep: 'n2' }]);
-    expect(h.of('split-brain')[0]).toMatchObject({ atMs: fencedAt, detail: { fencing: 'arbiter' } });
-    expect(h.world.holders.get('v1')).toEqual(['n2']);
+    h.at(2_100, () => h.world.holders.set('v1', ['n1', 'n2']));
+    await h.run(5_000);
+    expect(h.of('split-brain').map((e) => e.detail.fencing)).toEqual(['arbiter']);
+    expect(h.callsOf('virtualIp', 'demote')).toHaveLength(0);
+    // renewals only while one node held the address
+    expect(h.callsOf('lease', 'acquire').every((c) => c.atMs < 2_100)).toBe(true);
   });
 
-  it('with two holders and no live lease keeps the node of highest priority', async () => {
-    const h = harness({ groups: [vipGroup('platform')], fencing });
-    h.controller.start();
-    h.at(2_100, () => {
-      h.world.lease.clear();
-      h.world.holders.set('v1', ['n2', 'n1']);
-    });
-    await h.run(4_000);
-    expect(h.of('fenced').map((e) => e.detail)).toEqual([{ vip: 'v1', node: 'n2', keep: 'n1' }]);
-  });
-
-  it('authorizes a node only when it can take the lease', async () => {
+  it('grants the lease owner, refuses and fences a second holder while the owner still holds the address', async () => {
     const h = harness({ groups: [vipGroup('platform')], fencing });
     h.world.lease.set('vip/v1', { owner: 'n1', untilMs: 10_000 });
-    await expect(h.controller.authorizeMaster('n2')).resolves.toBe(false);
-    await expect(h.controller.authorizeMaster('n1')).resolves.toBe(true);
+    await expect(h.controller.mayHoldAddress('n1')).resolves.toMatchObject({ granted: true });
+    // n2 without the address: eligible as a backup
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: true });
+    h.world.holders.set('v1', ['n1', 'n2']);
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: false, reason: 'lease held by n1' });
+    // in FAULT, n2 dropped the address: it stays fenced while n1 holds it
+    h.world.holders.set('v1', ['n1']);
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: false });
+    expect(h.world.lease.get('vip/v1')?.owner).toBe('n1');
     expect(h.of('fencing').map((e) => [e.detail.node, e.detail.granted])).toEqual([
-      ['n2', false],
       ['n1', true],
+      ['n2', true],
+      ['n2', false],
+      ['n2', false],
     ]);
+  });
+
+  it('hands the lease to a new holder once the owner no longer holds the address, and lifts the fence', async () => {
+    const h = harness({ groups: [vipGroup('platform')], fencing });
+    h.world.lease.set('vip/v1', { owner: 'n1', untilMs: 10_000 });
+    h.world.holders.set('v1', ['n1', 'n2']);
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: false });
+    // n1 gave the address up (stopped, crashed, FAULT): n2 is eligible again, then takes the lease with the address
+    h.world.holders.set('v1', []);
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: true });
+    h.world.holders.set('v1', ['n2']);
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toMatchObject({ granted: true, reason: 'lease' });
+    expect(h.world.lease.get('vip/v1')?.owner).toBe('n2');
+    expect(h.callsOf('lease', 'release').map((c) => c.args)).toEqual([['vip/v1', 'n1']]);
+  });
+
+  it('without fencing every node may hold the address', async () => {
+    const h = harness({ groups: [vipGroup('platform')] });
+    await expect(h.controller.mayHoldAddress('n2')).resolves.toEqual({ granted: true, reason: 'no fencing' });
   });
 });
 
@@ -668,24 +683,12 @@ describe('FailoverController: port errors in every loop', () => {
     expect(h.world.lease.get('vip/v1')?.owner).toBe('n1');
   });
 
-  it('fencing: a demotion that fails is retried until the node is fenced', async () => {
-    const fencing = { vip: 'v1', leaseTtlMs: 3_000, priorities: { n1: 200, n2: 100 } };
-    const h = harness({ groups: [vipGroup('platform')], fencing });
-    h.fail('virtualIp', 'demote', { times: 1, code: 'CONFLICT' });
-    h.at(1_500, () => h.world.holders.set('v1', ['n1', 'n2']));
-    h.controller.start();
-    await h.run(10_000);
-    expect(h.portErrors('fencing:v1').map((e) => [e.detail.operation, e.detail.code])).toEqual([['demote', 'CONFLICT']]);
-    expect(h.of('fenced').map((e) => e.detail.node)).toEqual(['n2']);
-    expect(h.world.holders.get('v1')).toEqual(['n1']);
-  });
-
   it('fencing: an arbiter that cannot be asked answers no, never a rejection', async () => {
     const h = harness({ groups: [vipGroup('platform')], fencing: { vip: 'v1', leaseTtlMs: 3_000, priorities: {} } });
     h.fail('lease', 'acquire', { sync: true, plain: 'etcd: connection refused' });
-    await expect(h.controller.authorizeMaster('n2')).resolves.toBe(false);
-    expect(h.portErrors('authorize:v1')[0]!.detail).toMatchObject({ port: 'lease', operation: 'acquire', code: 'INTERNAL' });
-    expect(h.of('fencing')[0]!.detail).toMatchObject({ node: 'n2', granted: false });
+    await expect(h.controller.mayHoldAddress('n1')).resolves.toMatchObject({ granted: false, reason: 'arbiter unreachable (INTERNAL)' });
+    expect(h.portErrors('arbiter:v1')[0]!.detail).toMatchObject({ port: 'lease', operation: 'acquire', code: 'INTERNAL' });
+    expect(h.of('fencing')[0]!.detail).toMatchObject({ node: 'n1', granted: false });
   });
 
   it.each([

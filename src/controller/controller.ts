@@ -2,7 +2,7 @@ import { backoffDelayMs, retryPolicy, type RetryPolicy } from './backoff.js';
 import { EndpointChecks } from './endpoint-checks.js';
 import { FailbackDamping, failbackDampingPolicy, type FailbackHold } from './failback-damping.js';
 import { FailoverLog } from './failover-log.js';
-import { Fencing } from './fencing.js';
+import { Fencing, type ArbiterAnswer } from './fencing.js';
 import { GroupWatch } from './group-watch.js';
 import { guardOptional, guardPort } from './guarded-ports.js';
 import { aggregateHealth, type ResourceHealth } from './health.js';
@@ -116,7 +116,6 @@ export class FailoverController {
         supervisor: this.#supervisor,
         virtualIp: this.#ports.virtualIp,
         lease: this.#ports.lease,
-        reportSplitBrain: (vip, holders) => this.#reportSplitBrain(vip, holders),
       });
     const damping = failbackDampingPolicy(config);
     const verdictMs = config.healthCheck.healthyThreshold * config.healthCheck.intervalMs;
@@ -202,12 +201,11 @@ export class FailoverController {
   }
 
   /**
-   * Fencing: may `nodeId` take the virtual IP? Only if it holds (or can take) the arbiter lease;
-   * a weaker node that cannot is kept back, so two nodes never hold the address at once. Never
-   * rejects: an arbiter that cannot be asked answers no.
+   * The arbiter's answer to a node's fencing script: may `nodeId` hold the virtual IP now? (See
+   * {@link Fencing.mayHold}.) Without fencing every node may. Never rejects.
    */
-  async authorizeMaster(nodeId: string): Promise<boolean> {
-    return this.#fencing ? this.#fencing.authorize(nodeId) : true;
+  async mayHoldAddress(nodeId: string): Promise<ArbiterAnswer> {
+    return this.#fencing ? this.#fencing.mayHold(nodeId) : { granted: true, reason: 'no fencing' };
   }
 
   #group(groupId: string): GroupState {

@@ -94,6 +94,8 @@ export interface LeasePort {
   acquire(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** The live owner of `key`, if any. */
   holder(key: string): Promise<string | undefined>;
+  /** Ends `owner`'s lease on `key` (etcd lease revoke, Consul session destroy); nothing when another owns it. */
+  release(key: string, owner: string): Promise<void>;
 }
 
 /** An autoscaling group. Every method rejects with a PortError on failure. */

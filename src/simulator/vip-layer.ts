@@ -1,8 +1,10 @@
+import { PortError } from '../controller/port-error.js';
 import type { VirtualIpPort } from '../controller/ports.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
 import type { SimServer } from './server.js';
-import { VrrpInstance } from './vrrp.js';
+import { ArbiterScript } from './arbiter-script.js';
+import { moveBudgetMs, VrrpInstance } from './vrrp.js';
 
 type VipSpec = NonNullable<Scenario['setup']['vip']>;
 
@@ -14,7 +16,7 @@ export class SimVipLayer {
   readonly vrrp: VrrpInstance;
   /** The node clients' ARP caches point at. */
   #arpOwner: string | undefined;
-  #authority?: (node: string) => Promise<boolean>;
+  #arbiterScript?: ArbiterScript;
 
   constructor(
     readonly spec: VipSpec,
@@ -27,6 +29,7 @@ export class SimVipLayer {
       {
         vip: spec.id,
         advertIntMs: spec.advertIntMs,
+        version: spec.vrrpVersion,
         preempt: spec.preempt,
         preemptDelayMs: spec.preemptDelayMs,
         nodes: spec.nodes.map((n) => ({ id: n.server, priority: n.priority, initialState: n.state })),
@@ -36,6 +39,10 @@ export class SimVipLayer {
       ctx.rng.fork(`vrrp.${spec.id}`),
       {
         running: (node) => this.#server(node).serviceRunning('keepalived'),
+        frozen: (node) => {
+          const server = this.#server(node);
+          return server.hostUp && !server.serviceStopped('keepalived') && !server.serviceRunning('keepalived');
+        },
         delivers: (from, to) => {
           const a = this.#server(from);
           const b = this.#server(to);
@@ -50,7 +57,6 @@ export class SimVipLayer {
           return response.latencyMs <= timeoutMs ? { ok: true, tookMs: 0 } : { ok: false, tookMs: timeoutMs };
         },
         beforeChange: () => ctx.beforeRoutingChange(),
-        authorizeMaster: (node) => (this.#authority ? this.#authority(node) : Promise.resolve(true)),
         onState: (node, state, previous, priority) =>
           ctx.events.emit('vip', 'state', { vip: spec.id, node, state, previous, priority }),
         onHolders: (holders, previous) => this.#holdersChanged(holders, previous),
@@ -66,9 +72,22 @@ export class SimVipLayer {
     );
   }
 
-  /** Fencing: the controller decides whether a node may take the address. */
-  setAuthority(authorize: (node: string) => Promise<boolean>): void {
-    this.#authority = authorize;
+  /**
+   * Fencing (`fencing: arbiter`): starts the fencing vrrp_script on every node, asking `ask` (the
+   * controller's arbiter) whether the node may hold the address; failed, it puts the node in FAULT.
+   */
+  setArbiter(ask: (node: string) => Promise<{ granted: boolean }>): void {
+    const script = this.spec.fencingScript;
+    if (this.spec.fencing !== 'arbiter' || this.#arbiterScript) return;
+    this.#arbiterScript = new ArbiterScript(script, this.spec.nodes.map((n) => n.server), this.ctx.engine, this.ctx.rng.fork(`vrrp.${this.spec.id}.arbiter`), {
+      running: (node) => this.#server(node).serviceRunning('keepalived'),
+      reachesArbiter: (node) => this.#server(node).hostUp && !this.#server(node).isolated,
+      ask,
+      onVerdict: (node, ok) => {
+        this.ctx.events.emit('vip', 'arbiter.script', { vip: this.spec.id, node, script: script.name, ok });
+        this.vrrp.scriptFault(node, script.name, !ok);
+      },
+    });
   }
 
   /** Servers that receive requests sent to the VIP now. */
@@ -94,7 +113,12 @@ export class SimVipLayer {
   /** The controller's view of the VIP. */
   readonly port: VirtualIpPort = {
     getHolders: async () => [...this.vrrp.holders],
-    moveTo: async (_vip, nodeId) => this.vrrp.takeOver(nodeId),
+    moveTo: async (_vip, nodeId) => {
+      this.vrrp.takeOver(nodeId);
+      const budgetMs = moveBudgetMs(this.spec.advertIntMs, this.spec.preemptDelayMs);
+      if (!(await this.vrrp.whenSoleHolder(nodeId, budgetMs)))
+        throw new PortError('TIMEOUT', 'virtualIp', 'moveTo', `${nodeId} did not take ${this.spec.id} within ${budgetMs} ms`);
+    },
     demote: async (_vip, nodeId) => this.vrrp.demote(nodeId),
   };
 }

@@ -20,6 +20,7 @@ import { ClientLoad } from './load.js';
 import { SeededRng } from '../random/seeded-rng.js';
 import { Route53HealthCheck } from './route53.js';
 import { applySimFault, type FaultEffect } from './faults.js';
+import { route53Verdict, verdictWithin, type CheckVerdict } from './checks.js';
 import { SimServer, type Response } from './server.js';
 import { SimVipLayer } from './vip-layer.js';
 import { MemoryLease } from '../lease/memory-lease.js';
@@ -31,6 +32,8 @@ interface DnsRecordState {
   spec: DnsSpec;
   /** Controller mode: the member the controller set; platform mode: undefined (the health check decides). */
   forced?: FailoverMember;
+  /** Controller mode: the member Route 53's servers answer (the last change that reached INSYNC). */
+  propagated?: FailoverMember;
   healthCheck?: Route53HealthCheck;
   answer: string;
 }
@@ -61,7 +64,10 @@ export class SimWorld {
   #asg?: SimAutoscalingGroup;
   /** App servers that answer 503 while they cannot write to the database (undefined: every server but its members). */
   #dbClients?: Set<string>;
-  readonly #lossRng: SeededRng;
+  /** Packet loss met by our controller's probes; target groups and Route 53 draw from their own forks. */
+  readonly #probeLossRng: SeededRng;
+  readonly #propagationRng: SeededRng;
+  #dnsInSyncAtMs = 0;
   /** The arbiter (etcd/Consul stand-in) the controller fences with. */
   readonly lease = new MemoryLease(this.clock);
 
@@ -70,7 +76,8 @@ export class SimWorld {
     seed: number,
   ) {
     this.rng = new SeededRng(seed);
-    this.#lossRng = this.rng.fork('loss');
+    this.#probeLossRng = this.rng.fork('loss.probe');
+    this.#propagationRng = this.rng.fork('route53.propagation');
     this.#ctx = {
       engine: this.engine,
       events: this.events,
@@ -82,7 +89,7 @@ export class SimWorld {
       },
     };
     const { setup } = scenario;
-    for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs));
+    for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs, s.bootMs));
     if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
     if (setup.autoscaling) {
       const asg = setup.autoscaling;
@@ -170,11 +177,11 @@ export class SimWorld {
     return this.#dbClients ? this.#dbClients.has(serverId) : serverId !== db.spec.primary && serverId !== db.spec.standby;
   }
 
-  /** One health check request: like a client's, and lost with the server's packet-loss ratio. */
-  #check(serverId: string): Response {
+  /** One health check request: like a client's, and lost with the server's packet-loss ratio (drawn from the checker's own `lossRng`). */
+  #check(serverId: string, lossRng: SeededRng): Response {
     const server = this.servers.get(serverId);
     if (!server) return { kind: 'no-answer' };
-    if (server.lossRatio > 0 && this.#lossRng.next() < server.lossRatio) return { kind: 'no-answer' };
+    if (server.lossRatio > 0 && lossRng.next() < server.lossRatio) return { kind: 'no-answer' };
     return this.#respond(serverId);
   }
 
@@ -183,9 +190,10 @@ export class SimWorld {
     const byPriority = [...spec.targetGroups].sort((a, b) => a.priority - b.priority);
     const lb: LoadBalancerState = { id: spec.id, forwardTo: byPriority[0]!.id, groups };
     for (const tgSpec of byPriority) {
+      const lossRng = this.rng.fork(`loss.targetGroup.${tgSpec.id}`);
       groups.set(
         tgSpec.id,
-        new SimTargetGroup(tgSpec, this.#ctx, (serverId) => this.#check(serverId), (group, before, after) => {
+        new SimTargetGroup(tgSpec, this.#ctx, (serverId) => this.#check(serverId, lossRng), (group, before, after) => {
           if (lb.forwardTo !== group.id) return;
           this.#routeChanged('targetGroup', group.id, before.join(','), after.join(','), before, after);
         }),
@@ -198,7 +206,7 @@ export class SimWorld {
     const state: DnsRecordState = { spec, answer: spec.primary };
     if (this.scenario.controller.layers.dns === 'platform') {
       const hc = spec.healthCheck;
-      const timeoutMs = defaults.route53.connectTimeoutMs + defaults.route53.responseTimeoutMs;
+      const lossRng = this.rng.fork(`loss.route53.hc-${spec.primary}`);
       state.healthCheck = new Route53HealthCheck(
         {
           id: `hc-${spec.primary}`,
@@ -211,7 +219,7 @@ export class SimWorld {
         },
         this.engine,
         this.rng.fork('route53'),
-        () => this.#endpointPassesCheck(spec.primary, timeoutMs),
+        () => this.#route53Check(spec.primary, lossRng),
         (healthy, healthyCheckers, checkers) => {
           this.events.emit('route53', 'health', { healthCheck: `hc-${spec.primary}`, target: spec.primary, health: healthy ? 'healthy' : 'unhealthy', healthyCheckers, checkers });
           this.#evaluateDns();
@@ -219,20 +227,21 @@ export class SimWorld {
       );
     } else {
       state.forced = 'primary';
+      state.propagated = 'primary';
     }
     this.#dns = state;
   }
 
-  /** A health check against an endpoint: a server directly, or a load balancer through its routing. */
-  #endpointPassesCheck(endpoint: string, timeoutMs: number): boolean {
+  /** A Route 53 check against an endpoint: a server directly, or a load balancer through its routing. */
+  #route53Check(endpoint: string, lossRng: SeededRng): CheckVerdict {
     const backends = this.backends(endpoint);
-    const response = backends.length > 0 ? this.#check(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
-    return response.kind === 'ok' && response.latencyMs <= Math.min(timeoutMs, defaults.route53.responseTimeoutMs);
+    const response = backends.length > 0 ? this.#check(backends[0]!, lossRng) : ({ kind: 'refused', latencyMs: 1 } as const);
+    return route53Verdict(response, defaults.route53.connectTimeoutMs, defaults.route53.responseTimeoutMs);
   }
 
   #evaluateDns(): void {
     const dns = this.#dns!;
-    const member: FailoverMember = dns.forced ?? (dns.healthCheck!.healthy ? 'primary' : 'secondary');
+    const member: FailoverMember = dns.propagated ?? (dns.healthCheck!.healthy ? 'primary' : 'secondary');
     const answer = dns.spec[member];
     if (answer === dns.answer) return;
     this.#ctx.beforeRoutingChange();
@@ -261,6 +270,14 @@ export class SimWorld {
     const undo = applySimFault(
       {
         server: (id) => this.servers.get(id)!,
+        later: (delayMs, fn) =>
+          this.engine.after(delayMs, () => {
+            this.#ctx.beforeRoutingChange();
+            const previous = this.#states();
+            fn();
+            this.#statesChanged(previous);
+            this.#db?.memberChanged();
+          }),
         vrrpOf: (id) => (this.#vip?.spec.nodes.some((n) => n.server === id) ? this.#vip.vrrp : undefined),
         ...(db
           ? {
@@ -300,15 +317,9 @@ export class SimWorld {
   readonly probePort: HealthProbePort = {
     probe: (endpointId, { timeoutMs }) => {
       const backends = this.backends(endpointId);
-      const response = backends.length > 0 ? this.#check(backends[0]!) : ({ kind: 'refused', latencyMs: 1 } as const);
-      const result: ProbeResult =
-        response.kind === 'ok'
-          ? response.latencyMs <= timeoutMs
-            ? { ok: true, latencyMs: response.latencyMs }
-            : { ok: false, latencyMs: timeoutMs, reason: 'timeout' }
-          : response.kind === 'refused'
-            ? { ok: false, latencyMs: response.latencyMs, reason: 'refused' }
-            : { ok: false, latencyMs: timeoutMs, reason: 'timeout' };
+      const response = backends.length > 0 ? this.#check(backends[0]!, this.#probeLossRng) : ({ kind: 'refused', latencyMs: 1 } as const);
+      const verdict = verdictWithin(response, timeoutMs);
+      const result: ProbeResult = { ok: verdict.ok, latencyMs: verdict.afterMs, ...(verdict.reason ? { reason: verdict.reason } : {}) };
       return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result)));
     },
   };
@@ -330,7 +341,7 @@ export class SimWorld {
         const hc = this.scenario.controller.healthCheck;
         const detectionBoundMs = dns.healthCheck
           ? dns.spec.healthCheck.intervalMs * (dns.spec.healthCheck.failureThreshold + 1)
-          : hc.intervalMs * (hc.unhealthyThreshold + 1) + hc.timeoutMs;
+          : hc.intervalMs * (hc.unhealthyThreshold + 1) + hc.timeoutMs + defaults.route53.propagationMs.max; // the UPSERT's INSYNC
         return {
           record: dns.spec.record,
           answer: dns.answer,
@@ -372,9 +383,9 @@ export class SimWorld {
     return this.#db ? { ...this.#db.tally } : undefined;
   }
 
-  /** Fencing: the controller's arbiter decides which node may take the VIP. */
-  setVipAuthority(authorize: (node: string) => Promise<boolean>): void {
-    this.#vip?.setAuthority(authorize);
+  /** Fencing: every keepalived node's fencing script asks `ask` (the controller's arbiter) whether it may hold the VIP. */
+  setVipArbiter(ask: (node: string) => Promise<{ granted: boolean }>): void {
+    this.#vip?.setArbiter(ask);
   }
 
   /** Route 53 as the controller drives it: UPSERT of the failover record. */
@@ -383,10 +394,24 @@ export class SimWorld {
       const dns = this.#requireRecord(recordName);
       if (dns.forced === undefined) throw new Error(`record ${recordName} is evaluated by Route 53 (platform mode)`);
       dns.forced = member;
-      this.#evaluateDns();
+      // UPSERT: PENDING until Route 53's servers all have it (INSYNC); clients see it then, and the
+      // port resolves then, like the aws one that waits for GetChange INSYNC. Changes apply in order.
+      const { min, max } = defaults.route53.propagationMs;
+      const inSyncAtMs = Math.max(this.#dnsInSyncAtMs, this.engine.nowMs + this.#propagationRng.int(min, max));
+      this.#dnsInSyncAtMs = inSyncAtMs;
+      this.events.emit('route53', 'change', { record: recordName, member, status: 'PENDING', inSyncAfterMs: Math.round(inSyncAtMs - this.engine.nowMs) });
+      await new Promise<void>((resolve) =>
+        this.engine.at(inSyncAtMs, () => {
+          dns.propagated = member;
+          this.#evaluateDns();
+          resolve();
+        }),
+      );
     },
     getActive: async (recordName) => {
       const dns = this.#requireRecord(recordName);
+      // the record set as the API reads it (a PENDING change included), not what resolvers answer yet
+      if (dns.forced) return dns.forced;
       return dns.answer === dns.spec.primary ? 'primary' : 'secondary';
     },
     drainMs: async (recordName) => this.#requireRecord(recordName).spec.ttlMs,

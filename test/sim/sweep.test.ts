@@ -149,7 +149,7 @@ describe('faildrill sweep', () => {
 });
 
 describe('split brain over 200 seeds', () => {
-  it('is detected in every seed without fencing, and never happens with arbiter fencing', () => {
+  it('is detected in every seed without fencing, and with arbiter fencing lasts one overlap of at most fall × interval + timeout', () => {
     const rows = (file: string) => {
       const out = tempDir();
       const r = faildrill(['sweep', `scenarios/${file}`, '--seeds', '1..200', '--out', out]);
@@ -161,6 +161,8 @@ describe('split brain over 200 seeds', () => {
     for (const row of open) expect(row.splitBrainMs, `seed ${row.seed}`).toBeGreaterThan(20_000);
     const fenced = rows('split-brain-fenced.yaml');
     expect(fenced).toHaveLength(200);
-    for (const row of fenced) expect(row.splitBrainMs, `seed ${row.seed}`).toBe(0);
+    // split-brain-fenced.yaml's fencingScript: interval 1 s, timeout 1 s, fall 2 (the takeover's first refusal comes within one interval)
+    for (const row of fenced) expect(row.splitBrainMs, `seed ${row.seed}`).toBeGreaterThanOrEqual(1 * 1_000);
+    for (const row of fenced) expect(row.splitBrainMs, `seed ${row.seed}`).toBeLessThanOrEqual(2 * 1_000 + 1_000);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../../scenario/schema.js';
+import { ARBITER_PORT } from './arbiter-endpoint.js';
 import { NsProcess } from './process.js';
 import type { HostNode, HostPlan } from './topology.js';
 
@@ -46,6 +47,20 @@ export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec
       '}',
     );
   }
+  // fencing: weight 0, so `fall` refusals of the arbiter put the instance in FAULT (keepalived.conf(5))
+  const fence = vip.fencing === 'arbiter' ? vip.fencingScript : undefined;
+  if (fence) {
+    lines.push(
+      `vrrp_script ${fence.name} {`,
+      `  script "${join(plan.dir, 'arbiter.sh')} ${plan.controller.ip} ${ARBITER_PORT} ${node.server} ${(Math.max(10, fence.timeoutMs - 20) / 1000).toFixed(3)}"`,
+      `  interval ${seconds(fence.intervalMs)}`,
+      `  timeout ${seconds(fence.timeoutMs)}`,
+      '  weight 0',
+      `  fall ${fence.fall}`,
+      `  rise ${fence.rise}`,
+      '}',
+    );
+  }
   lines.push(
     `vrrp_instance ${instanceName(vip)} {`,
     `  state ${state}`,
@@ -60,7 +75,7 @@ export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec
     '  virtual_ipaddress {',
     `    ${plan.vip}/${plan.prefix} dev eth0`,
     '  }',
-    ...(script ? ['  track_script {', `    ${script.name}`, '  }'] : []),
+    ...(script || fence ? ['  track_script {', ...(script ? [`    ${script.name}`] : []), ...(fence ? [`    ${fence.name}`] : []), '  }'] : []),
     '}',
     '',
   );

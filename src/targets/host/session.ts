@@ -14,6 +14,7 @@ import { setUp } from './setup.js';
 import { teardownWorld, type TeardownReport } from './teardown.js';
 import { abortError, RunTimers, sleep } from '../shared/timers.js';
 import { listNamespaces } from './topology.js';
+import { ArbiterEndpoint } from './arbiter-endpoint.js';
 import { hostVirtualIpPort } from './vip-port.js';
 import { HostWorld } from './world.js';
 
@@ -57,6 +58,8 @@ export class HostSession implements Session {
   #setupMs = 0;
   #phaseOffsetMs = 0;
   #teardown?: Promise<TeardownReport>;
+  /** The fencing arbiter the nodes' scripts ask (`fencing: arbiter`). */
+  readonly #arbiter = new ArbiterEndpoint();
 
   private constructor(
     readonly scenario: Scenario,
@@ -78,7 +81,7 @@ export class HostSession implements Session {
     const session = new HostSession(scenario, options);
     const started = process.hrtime.bigint();
     try {
-      await setUp(session.#world);
+      await setUp(session.#world, session.#arbiter);
     } catch (err) {
       await session.#tearDown().catch(() => undefined);
       if (options.signal.aborted) throw abortError(options.signal);
@@ -119,8 +122,9 @@ export class HostSession implements Session {
     };
   }
 
-  attach(_controller: FailoverController): void {
-    // Nothing on the host consults the controller: keepalived decides by itself.
+  /** Fencing: the nodes' fencing scripts get the controller's answers from now on. */
+  attach(controller: FailoverController): void {
+    this.#arbiter.attach((node) => controller.mayHoldAddress(node));
   }
 
   /**
@@ -257,6 +261,7 @@ export class HostSession implements Session {
     this.#live = false;
     this.#timers.close();
     this.#teardown ??= this.#undoActive().then(async (errors) => {
+      await this.#arbiter.close().catch((err: Error) => errors.push(`arbiter: ${err.message}`));
       const report = await teardownWorld(this.#world);
       report.errors.unshift(...errors);
       return report;

@@ -6,7 +6,8 @@ import { NginxLb } from './nginx.js';
 import { HostProbePort } from './ports.js';
 import { NsProcess } from './process.js';
 import { programFile } from './programs/locate.js';
-import { CHECK_SCRIPT } from './programs/track-script.js';
+import { ARBITER_SCRIPT, CHECK_SCRIPT } from './programs/track-script.js';
+import { ARBITER_PORT, type ArbiterEndpoint } from './arbiter-endpoint.js';
 import { abortError, waitUntil } from '../shared/timers.js';
 import { buildTopology } from './topology.js';
 import { VipObserver } from './vip.js';
@@ -14,6 +15,7 @@ import type { Emit, HostWorld } from './world.js';
 
 const APPS_HEALTHY_MS = 10_000;
 const NGINX_ANSWERING_MS = 10_000;
+const ARBITER_LISTENING_MS = 10_000;
 /** Slack beyond keepalived's own timers for the first master to settle. */
 const VIP_SETTLE_SLACK_MS = 10_000;
 
@@ -24,7 +26,7 @@ const VIP_SETTLE_SLACK_MS = 10_000;
  * `world.signal` between steps and inside every wait: an abort throws its reason; what exists by
  * then is the caller's to tear down.
  */
-export async function setUp(world: HostWorld): Promise<void> {
+export async function setUp(world: HostWorld, arbiter?: ArbiterEndpoint): Promise<void> {
   const { plan, scenario, journal, signal } = world;
   const step = () => {
     if (signal.aborted) throw abortError(signal);
@@ -49,6 +51,11 @@ export async function setUp(world: HostWorld): Promise<void> {
   step();
 
   const vip = scenario.setup.vip;
+  if (vip?.fencing === 'arbiter' && arbiter) {
+    writeFileSync(join(plan.dir, 'arbiter.sh'), ARBITER_SCRIPT, { mode: 0o700 });
+    await startArbiter(world, arbiter);
+    step();
+  }
   if (vip) {
     for (const spec of vip.nodes) {
       const host = plan.servers.get(spec.server)!;
@@ -84,6 +91,30 @@ export async function setUp(world: HostWorld): Promise<void> {
     });
   }
   step();
+}
+
+/**
+ * The arbiter the nodes' fencing scripts ask: `arbiter` listens on a Unix socket in the run's
+ * folder, and a relay (`arbiter-relay.ts`) in the controller's namespace forwards
+ * `<controller address>:ARBITER_PORT` to it.
+ */
+async function startArbiter(world: HostWorld, arbiter: ArbiterEndpoint): Promise<void> {
+  const { plan } = world;
+  const socketPath = join(plan.dir, 'arbiter.sock');
+  await arbiter.listen(socketPath);
+  let listening = false;
+  const relay = new NsProcess({
+    ns: plan.controller.ns,
+    role: 'arbiter-relay',
+    command: process.execPath,
+    args: [programFile('targets/host/arbiter-relay'), plan.controller.ip, String(ARBITER_PORT), socketPath, String(world.lifetimeMs)],
+    logFile: join(plan.dir, 'arbiter-relay.log'),
+    onLine: (line) => {
+      if (line === 'listening') listening = true;
+    },
+  });
+  if (relay.pid) world.track('arbiter-relay', plan.controller.ns)(relay.pid);
+  await waitUntil(async () => listening, { timeoutMs: ARBITER_LISTENING_MS, what: 'the arbiter relay listening', signal: world.signal });
 }
 
 /** The controller's health prober (`programs/prober.ts`) in the controller's namespace. */
@@ -126,6 +157,8 @@ function keepalivedEvents(vip: VipSpec, emit: Emit): (node: KeepalivedNode, even
   return (node, event) => {
     if (event.kind === 'state') {
       emit('vip', 'state', { vip: vip.id, node: node.id, state: event.state, previous: node.previousState, priority: node.priority, source: 'keepalived log' });
+    } else if (event.kind === 'script' && vip.fencing === 'arbiter' && event.script === vip.fencingScript.name) {
+      emit('vip', 'arbiter.script', { vip: vip.id, node: node.id, script: event.script, ok: event.ok, source: 'keepalived log' });
     } else if (event.kind === 'script') {
       emit('vip', 'track.health', {
         vip: vip.id,

@@ -44,7 +44,7 @@ export class SimSession implements Session {
   }
 
   attach(controller: FailoverController): void {
-    if (this.scenario.setup.vip?.fencing === 'arbiter') this.#world.setVipAuthority((node) => controller.authorizeMaster(node));
+    if (this.scenario.setup.vip?.fencing === 'arbiter') this.#world.setVipArbiter((node) => controller.mayHoldAddress(node));
   }
 
   async start(detail: EventDetail): Promise<void> {
