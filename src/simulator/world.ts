@@ -340,7 +340,7 @@ export class SimWorld {
         const other = dns.answer === dns.spec.primary ? dns.spec.secondary : dns.spec.primary;
         const hc = this.scenario.controller.healthCheck;
         const detectionBoundMs = dns.healthCheck
-          ? dns.spec.healthCheck.intervalMs * (dns.spec.healthCheck.failureThreshold + 1)
+          ? dns.spec.healthCheck.intervalMs * (dns.spec.healthCheck.failureThreshold + 1) + defaults.route53.connectTimeoutMs // a check without an answer fails at its timeout
           : hc.intervalMs * (hc.unhealthyThreshold + 1) + hc.timeoutMs + defaults.route53.propagationMs.max; // the UPSERT's INSYNC
         return {
           record: dns.spec.record,

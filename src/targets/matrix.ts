@@ -22,5 +22,6 @@ export function capabilityTable(): string {
     ...LAYER_KEYS.map((layer) => row(LAYER_TITLES[layer], (c) => c.capabilities.layers[layer])),
     ...faultCatalogue.map((kind) => row(`fault \`${kind.action}\``, (c) => faultAbility(c.capabilities, kind.action))),
     row('planned failover, manual failover and failback', (c) => c.capabilities.operations),
+    row('notifications (`notify:`)', (c) => c.capabilities.notify ?? { support: 'no', how: '—' }),
   ].join('\n');
 }

@@ -60,12 +60,12 @@ function stateSource(initial: Record<string, InstanceState>) {
   return { states, source: { states: () => Promise.resolve(new Map(states)) } };
 }
 
-async function startServers(initial: Record<string, InstanceState>, options: { pollIntervalMs?: number; lifetimeMs?: number } = {}) {
+async function startServers(initial: Record<string, InstanceState>, options: { pollIntervalMs?: number; lifetimeMs?: number; bootMs?: number } = {}) {
   const clock = wallClock();
   const { states, source } = stateSource(initial);
   const changes: { instanceId: string; serving: boolean; state: string }[] = [];
   const servers = await InstanceServers.start({
-    instances: Object.keys(initial).map((instanceId, i) => ({ instanceId, serverId: `web-${instanceId}`, address: `10.0.0.${i + 1}` })),
+    instances: Object.keys(initial).map((instanceId, i) => ({ instanceId, serverId: `web-${instanceId}`, address: `10.0.0.${i + 1}`, bootMs: options.bootMs })),
     source,
     clock,
     pollIntervalMs: options.pollIntervalMs ?? 60_000,
@@ -104,6 +104,25 @@ describe('instance servers follow the control plane', () => {
       { instanceId: 'i-b', serving: false, state: 'gone' },
     ]);
     expect(servers.byAddress('10.0.0.2')?.port).toBe(b.port);
+  });
+
+  it('after a stop, serves only bootTime after the control plane says running again (the emulator starts it at once)', async () => {
+    const bootMs = 400;
+    const { clock, states, servers, changes } = await startServers({ 'i-a': 'running' }, { bootMs });
+    const url = `${servers.endpoint('i-a').url}/health`;
+    // running from the start: no boot wait
+    expect(await httpGet(url)).toMatchObject({ status: 200 });
+    states.set('i-a', 'stopped');
+    await servers.refresh();
+    states.set('i-a', 'running');
+    const startedAtMs = clock.nowMs();
+    await servers.refresh();
+    expect(await httpGet(url)).toEqual({ error: 'ECONNREFUSED' });
+    await clock.sleep(bootMs - 150 - (clock.nowMs() - startedAtMs));
+    expect(await httpGet(url)).toEqual({ error: 'ECONNREFUSED' });
+    await clock.sleep(350);
+    expect(await httpGet(url)).toMatchObject({ status: 200 });
+    expect(changes.at(-1)).toMatchObject({ instanceId: 'i-a', serving: true, state: 'running' });
   });
 
   it('notices a stop by polling within one poll interval, and closes everything at the end of its lifetime', async () => {

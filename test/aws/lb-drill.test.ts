@@ -48,9 +48,11 @@ describe('aws target on moto: load balancer failover', () => {
         expect(fault.detectionMs!, fault.faultId).toBeLessThanOrEqual(bound.last + POLL_SLACK_MS);
         // traffic leaves the stopped targets by the time the controller has judged both (its bound) and forwarded
         expect(fault.timeToSwitchMs!, fault.faultId).toBeLessThanOrEqual(ctrl.unhealthyThreshold * ctrl.intervalMs + POLL_SLACK_MS);
-        // failback: once both instances run, the controller needs healthyThreshold passing checks, then forwards back
-        expect(fault.failbackMs!, fault.faultId).toBeGreaterThanOrEqual((ctrl.healthyThreshold - 1) * ctrl.intervalMs - EARLY_MS);
-        expect(fault.failbackMs!, fault.faultId).toBeLessThanOrEqual(ctrl.healthyThreshold * ctrl.intervalMs + POLL_SLACK_MS);
+        // failback: once both instances run they serve after their boot time; the controller needs healthyThreshold
+        // passing checks, then forwards back
+        const bootMs = Math.max(...primary!.targets.map((t) => scenario.setup.servers.find((s) => s.id === t)!.bootMs));
+        expect(fault.failbackMs!, fault.faultId).toBeGreaterThanOrEqual(bootMs + (ctrl.healthyThreshold - 1) * ctrl.intervalMs - EARLY_MS);
+        expect(fault.failbackMs!, fault.faultId).toBeLessThanOrEqual(bootMs + ctrl.healthyThreshold * ctrl.intervalMs + POLL_SLACK_MS);
       }
 
       // faildrill's target group checks (moto never probes): each stopped target unhealthy at the
@@ -61,7 +63,9 @@ describe('aws target on moto: load balancer failover', () => {
         expect(verdicts.map((e) => e.detail.health), target).toEqual(['unhealthy', 'healthy']);
         expect(String(verdicts[0]!.detail.evaluatedBy)).toMatch(/^faildrill/);
         expect(verdicts[0]!.atMs - fault.injectedAtMs).toBeLessThanOrEqual(tgCheck.unhealthyThreshold * tgCheck.intervalMs + POLL_SLACK_MS);
-        expect(verdicts[1]!.atMs - fault.removedAtMs!).toBeLessThanOrEqual(tgCheck.healthyThreshold * tgCheck.intervalMs + POLL_SLACK_MS);
+        const bootMs = scenario.setup.servers.find((s) => s.id === target)!.bootMs;
+        expect(verdicts[1]!.atMs - fault.removedAtMs!).toBeGreaterThanOrEqual(bootMs);
+        expect(verdicts[1]!.atMs - fault.removedAtMs!).toBeLessThanOrEqual(bootMs + tgCheck.healthyThreshold * tgCheck.intervalMs + POLL_SLACK_MS);
       }
       // the secondary group's targets never changed health
       expect(events.some((e) => e.component === 'lb' && e.type === 'target.health' && e.detail.targetGroup === secondary!.id)).toBe(false);

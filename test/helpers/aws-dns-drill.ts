@@ -22,8 +22,10 @@ export function expectDnsDrillBounds(result: RunResult, scenario: Scenario): voi
   expect(fault.switchMs!).toBeLessThanOrEqual(POLL_SLACK_MS);
   // every client honours the TTL: they all follow within one TTL of the switch, and the recovery window decides RTO
   expect(fault.rtoMs!).toBeLessThanOrEqual(fault.timeToSwitchMs! + ttlMs + scenario.measure.recovery.windowMs + POLL_SLACK_MS);
-  // failback: the instance runs again, checkers turn healthy after failureThreshold passing checks
-  expect(fault.failbackMs!).toBeLessThanOrEqual(hc.failureThreshold * hc.intervalMs + ttlMs + POLL_SLACK_MS * 2);
+  // failback: the instance runs again and serves after its boot time; checkers turn healthy after failureThreshold passing checks
+  const bootMs = scenario.setup.servers.find((s) => s.id === scenario.setup.dns!.primary)!.bootMs;
+  expect(fault.failbackMs!).toBeGreaterThanOrEqual(bootMs);
+  expect(fault.failbackMs!).toBeLessThanOrEqual(bootMs + hc.failureThreshold * hc.intervalMs + ttlMs + POLL_SLACK_MS * 2);
   // open loop: rate × duration requests were sent, whatever the outage (within one per client)
   expect(Math.abs(result.metrics.requestCount - (scenario.load.ratePerSec * scenario.durationMs) / 1000)).toBeLessThanOrEqual(scenario.load.clients);
   // errors only while clients still went to the stopped primary: at most the rate over detection + switch + TTL

@@ -30,39 +30,14 @@ describe('keepalived / VRRP model', () => {
     expect(masterDownIntervalMs(90, 1000)).toBe(3648.4375);
   });
 
-  it.each([
-    [110, 100],
-    [100, 90],
-  ])('a backup at priority %i/%i takes over exactly Master_Down_Interval after the last advert of a vanished master', async (master, backup) => {
-    // the master advertises at whole seconds; the host dies at 30.5 s, so the last advert left at 30 s
-    const { record } = await simulate(pair({ master, backup, fault: '  - { id: down, at: 30500ms, action: aws:ec2:stop-instances, target: a }' }));
-    const takeover = becameMaster(record.events, 'b');
-    expect(takeover!.atMs).toBe(30_000 + masterDownIntervalMs(backup, 1000));
-    expect(Math.round(takeover!.atMs)).toBe(backup === 100 ? 33_609 : 33_648);
-  });
+  // takeover after a vanished master, over seeded advert phases: vrrp-phase.test.ts
 
   it('a graceful keepalived stop (priority 0 advert) hands over after the skew time only', async () => {
     const { record } = await simulate(pair({ master: 100, backup: 90, fault: '  - { id: stop, at: 30500ms, action: service-stop, service: keepalived, target: a }' }));
     expect(becameMaster(record.events, 'b')!.atMs).toBe(30_500 + ((256 - 90) / 256) * 1000);
   });
 
-  it('with track_script interval 5 s, timeout 1 s, fall 2, weight −20 the VIP moves within (fault + 6 s + 2.65 s, fault + 11 s + 3.65 s]', async () => {
-    // a check against a dropped port fails only when keepalived times it out, 1 s after it started
-    const track = '    trackScript: { interval: 5s, timeout: 1s, fall: 2, rise: 2, weight: -20 }';
-    const moves: number[] = [];
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const { record } = await simulate(pair({ master: 100, backup: 90, track, fault: '  - { id: drop, at: 30s, action: network-drop, target: a, port: 80 }' }), seed);
-      const failed = record.events.find((e) => e.type === 'track.health' && e.detail.health === 'unhealthy')!;
-      expect(failed.detail.priority).toBe(80);
-      const delay = becameMaster(record.events, 'b')!.atMs - 30_000;
-      expect(delay, `seed ${seed}`).toBeGreaterThan(6_000 + 2_648);
-      expect(delay, `seed ${seed}`).toBeLessThanOrEqual(11_000 + 3_649);
-      // the takeover is Master_Down_Interval (at 90) after the last advert that still carried priority 100
-      expect(delay + 30_000 - Math.floor(failed.atMs / 1000) * 1000).toBe(masterDownIntervalMs(90, 1000));
-      moves.push(delay);
-    }
-    expect(new Set(moves).size).toBeGreaterThan(1);
-  });
+  // track_script takeover over seeded script phases: vrrp-phase.test.ts
 
   it('the primary takes the VIP back once its script has risen again (preempt)', async () => {
     const track = '    trackScript: { interval: 5s, fall: 2, rise: 2, weight: -20 }';
@@ -85,9 +60,12 @@ describe('keepalived / VRRP model', () => {
     expect(result.metrics.splitBrains).toHaveLength(1);
     const brain = result.metrics.splitBrains[0]!;
     expect(brain.holders).toEqual(['a', 'b']);
-    expect(brain.startMs).toBeGreaterThan(30_000 + 2_648);
-    expect(brain.startMs).toBeLessThanOrEqual(30_000 + 3_649);
-    expect(brain.endMs).toBe(50_000);
+    // RFC 3768 §6.4.2: b's master-down timer ran from a's last advert, in [fault − advert_int, fault]; the end is
+    // the first advert after the heal (vrrp-phase.test.ts checks both over many seeds)
+    expect(brain.startMs).toBeGreaterThanOrEqual(30_000 + masterDownIntervalMs(90, 1000) - 1000);
+    expect(brain.startMs).toBeLessThanOrEqual(30_000 + masterDownIntervalMs(90, 1000));
+    expect(brain.endMs).toBeGreaterThanOrEqual(50_000);
+    expect(brain.endMs).toBeLessThan(50_000 + 1000);
     // the stated expectation holds, so the split brain alone fails the run
     expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([['errors', true]]);
     expect(result.verdict).toBe('fail');

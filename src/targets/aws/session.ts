@@ -175,7 +175,8 @@ export class AwsSession implements Session {
     const resources = result.resources;
     this.#resources = resources;
     this.#abortPoint();
-    const instances = Object.entries(resources.instances).map(([serverId, r]) => ({ instanceId: r.instanceId, serverId, address: r.privateIp }));
+    const bootMsOf = (serverId: string) => scenario.setup.servers.find((s) => s.id === serverId)?.bootMs;
+    const instances = Object.entries(resources.instances).map(([serverId, r]) => ({ instanceId: r.instanceId, serverId, address: r.privateIp, bootMs: bootMsOf(serverId) }));
     this.#servers = await InstanceServers.start({
       instances,
       // the instances the Auto Scaling group launches get servers during the run: ask for every one that has a server

@@ -38,7 +38,7 @@ export const hostCapabilities: TargetCapabilities = {
   layers: {
     dns: { support: 'planned', how: 'real DNS server optional' },
     loadBalancer: { support: 'yes', how: 'nginx upstreams (primary + backup), passive checks; controller rewrites and reloads' },
-    vip: { support: 'yes', how: 'real keepalived in network namespaces, track_script, split brain observed' },
+    vip: { support: 'yes', how: 'real keepalived in network namespaces, track_script, split brain observed, arbiter fencing (weight-0 vrrp_script asking the controller)' },
     database: { support: 'planned', how: 'real PostgreSQL streaming replication' },
     autoscaling: { support: 'no', how: '—' },
   },

@@ -26,6 +26,11 @@ export interface InstanceSpec {
   serverId: string;
   /** The instance's address in the control plane (EC2 `PrivateIpAddress`): what DNS answers and target groups hold. */
   address?: string;
+  /**
+   * From StartInstances to the services answering (scenario `bootTime`): after a stop, the server serves
+   * this long after the control plane says `running` again; the emulator's instance runs at once.
+   */
+  bootMs?: number;
 }
 
 /** Where an instance's server listens. */
@@ -61,6 +66,9 @@ interface Instance extends InstanceEndpoint {
   address?: string;
   /** Run time before which it does not serve, even when running (an instance still booting). */
   readyAtMs?: number;
+  bootMs?: number;
+  /** The control plane's state at the last poll. */
+  lastState?: InstanceState | 'gone';
 }
 
 /** An instance added during the run ({@link InstanceServers.add}). */
@@ -107,6 +115,7 @@ export class InstanceServers {
           url: `http://${HOST}:${server.port}`,
           server,
           ...(spec.address ? { address: spec.address } : {}),
+          ...(spec.bootMs !== undefined ? { bootMs: spec.bootMs } : {}),
         });
       }
       await servers.refresh();
@@ -211,6 +220,9 @@ export class InstanceServers {
     if (this.#closed) return;
     for (const instance of this.#instances.values()) {
       const state = states.get(instance.instanceId) ?? 'gone';
+      const rebooted = state === 'running' && instance.lastState !== undefined && instance.lastState !== 'running';
+      instance.lastState = state;
+      if (rebooted && instance.bootMs) this.#bootFor(instance);
       const running = state === 'running' && (instance.readyAtMs === undefined || this.options.clock.nowMs() >= instance.readyAtMs);
       const next: Mode = !running ? 'closed' : cut.has(instance.instanceId) ? 'silent' : 'serving';
       const now: Mode = instance.server ? 'serving' : instance.silent ? 'silent' : 'closed';
@@ -232,6 +244,13 @@ export class InstanceServers {
         atMs: this.options.clock.nowMs(),
       });
     }
+  }
+
+  /** Holds a started instance's server back for its boot time, then looks again. */
+  #bootFor(instance: Instance): void {
+    const { clock } = this.options;
+    instance.readyAtMs = clock.nowMs() + instance.bootMs!;
+    if (instance.readyAtMs < this.#deadlineMs) void clock.sleep(instance.bootMs! + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
   }
 
   async #stopServing(instance: Instance): Promise<void> {
