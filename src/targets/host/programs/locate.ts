@@ -20,6 +20,7 @@ export const HOST_PROGRAMS = {
   'app server': 'targets/host/programs/app-server',
   'health prober': 'targets/host/programs/prober',
   'load driver': 'load/load-driver',
+  'arbiter relay': 'targets/host/arbiter-relay',
 } as const;
 
 /** Helper programs whose compiled file is missing (faildrill was not built). */
