@@ -1,3 +1,4 @@
+import { countCheck } from '../health/thresholds.js';
 import type { Rng } from '../controller/ports.js';
 import type { TargetGroupSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
@@ -84,16 +85,8 @@ export class SimTargetGroup {
 
   #count(target: TargetState, ok: boolean): void {
     if (target.health === 'draining' || target.health === 'unused') return;
-    const { healthyThreshold, unhealthyThreshold } = this.spec.healthCheck;
-    if (ok) {
-      target.successes++;
-      target.failures = 0;
-      if ((target.health === 'unhealthy' || target.health === 'initial') && target.successes >= healthyThreshold) this.#setHealth(target, 'healthy');
-    } else {
-      target.failures++;
-      target.successes = 0;
-      if ((target.health === 'healthy' || target.health === 'initial') && target.failures >= unhealthyThreshold) this.#setHealth(target, 'unhealthy');
-    }
+    const next = countCheck(target, target.health, ok, this.spec.healthCheck);
+    if (next) this.#setHealth(target, next);
   }
 
   #setHealth(target: TargetState, health: TargetHealth): void {

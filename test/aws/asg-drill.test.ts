@@ -2,15 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
-import type { RunResult } from '../../src/run/result.js';
-import { loadScenarioFile } from '../../src/scenario/load.js';
-import { repoRoot, runCli, tempDir, tempFile } from '../helpers/cli.js';
+import { repoRoot, tempFile } from '../helpers/cli.js';
+import { EARLY_MS, POLL_SLACK_MS, runAwsDrill } from '../helpers/aws-drill.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-asg-replacement.yaml');
-/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
-const POLL_SLACK_MS = 1_500;
-/** Timers fire a little late, never this much early. */
-const EARLY_MS = 50;
 
 const asgInstance = (e: RunEvent, state: string) => e.component === 'asg' && e.type === 'instance' && e.detail.state === state;
 
@@ -18,11 +13,7 @@ describe('aws target on moto (started by faildrill): autoscaling replacement', (
   it(
     'FIS terminates an instance; the group replaces it, faildrill boots the replacement for launchTime and judges it healthy in the target group; traffic never reaches the terminated instance again; everything tagged is gone',
     async () => {
-      const { scenario } = await loadScenarioFile(SCENARIO);
-      const out = tempDir();
-      const r = await runCli(['run', SCENARIO, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
-      expect(r.code, r.output).toBe(0);
-      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const { scenario, result } = await runAwsDrill(SCENARIO);
       const events = result.events;
       const asg = scenario.setup.autoscaling!;
       const tg = scenario.setup.loadBalancer!.targetGroups.find((g) => g.id === asg.targetGroup)!;
@@ -104,11 +95,7 @@ describe('aws target on moto (started by faildrill): autoscaling replacement', (
         .replace('id: terminate-web-1', 'id: stop-web-1')
         .replace('action: aws:ec2:terminate-instances', 'action: aws:ec2:stop-instances');
       const file = tempFile('aws-asg-stop.yaml', text);
-      const { scenario } = await loadScenarioFile(file);
-      const out = tempDir();
-      const r = await runCli(['run', file, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
-      expect(r.code, r.output).toBe(0);
-      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const { scenario, result } = await runAwsDrill(file);
       const events = result.events;
       const asg = scenario.setup.autoscaling!;
       const hc = scenario.setup.loadBalancer!.targetGroups.find((g) => g.id === asg.targetGroup)!.healthCheck;

@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
-import type { RunResult } from '../../src/run/result.js';
-import { loadScenarioFile } from '../../src/scenario/load.js';
 import { parseIdRanges } from '../../src/targets/aws/dataplane/db-ids.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { EARLY_MS, POLL_SLACK_MS, runAwsDrill } from '../helpers/aws-drill.js';
 
-/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
-const POLL_SLACK_MS = 1_500;
-/** Checks run on a fixed schedule; a timer may fire a little late, never this much early. */
-const EARLY_MS = 50;
 
 const db = (events: readonly RunEvent[], type: string) => events.filter((e) => e.component === 'db' && e.type === type);
 const one = (events: readonly RunEvent[], type: string) => {
@@ -19,14 +13,7 @@ const one = (events: readonly RunEvent[], type: string) => {
   return found[0]!;
 };
 
-async function drill(file: string): Promise<{ result: RunResult; scenario: Awaited<ReturnType<typeof loadScenarioFile>>['scenario'] }> {
-  const path = join(repoRoot, 'scenarios', file);
-  const { scenario } = await loadScenarioFile(path);
-  const out = tempDir();
-  const r = await runCli(['run', path, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
-  expect(r.code, r.output).toBe(0);
-  return { result: JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult, scenario };
-}
+const drill = (file: string) => runAwsDrill(join(repoRoot, 'scenarios', file));
 
 /** The app's writes as faildrill's checker and stores reported them at the end of the run. */
 function writesOf(events: readonly RunEvent[]) {

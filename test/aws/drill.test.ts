@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/run/result.js';
-import { loadScenarioFile } from '../../src/scenario/load.js';
 import { expectDnsDrillBounds } from '../helpers/aws-dns-drill.js';
-import { faildrill, repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { faildrill, repoRoot, tempDir } from '../helpers/cli.js';
+import { runAwsDrill } from '../helpers/aws-drill.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-dns-failover.yaml');
 
@@ -12,11 +10,7 @@ describe('aws target on moto (started by faildrill)', () => {
   it(
     'drills the Route 53 failover record: FIS stops the primary, Route 53 (evaluated by faildrill) moves the record, clients follow within the TTL, and everything tagged is deleted',
     async () => {
-      const { scenario } = await loadScenarioFile(SCENARIO);
-      const out = tempDir();
-      const r = await runCli(['run', SCENARIO, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
-      expect(r.code, r.output).toBe(0);
-      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const { scenario, result } = await runAwsDrill(SCENARIO);
       expectDnsDrillBounds(result, scenario);
 
       const events = result.events;

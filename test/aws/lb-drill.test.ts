@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
-import type { RunResult } from '../../src/run/result.js';
-import { loadScenarioFile } from '../../src/scenario/load.js';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
+import { EARLY_MS, POLL_SLACK_MS, runAwsDrill } from '../helpers/aws-drill.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-lb-failover.yaml');
-/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
-const POLL_SLACK_MS = 1_500;
-/** Checks run on a fixed schedule; a timer may fire a little late, never this much early. */
-const EARLY_MS = 50;
 
 const isRoute = (e: RunEvent, layer: string) => e.component === 'lb' && e.type === 'route.changed' && e.detail.layer === layer;
 
@@ -18,11 +12,7 @@ describe('aws target on moto: load balancer failover', () => {
   it(
     'FIS stops both primary targets; faildrill judges target health, the controller forwards the listener to the secondary group and back; open-loop load through the listener; everything tagged is deleted',
     async () => {
-      const { scenario } = await loadScenarioFile(SCENARIO);
-      const out = tempDir();
-      const r = await runCli(['run', SCENARIO, '--target', 'aws', '--aws', 'moto', '--no-history', '--out', out, '--reporter', 'console,json']);
-      expect(r.code, r.output).toBe(0);
-      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const { scenario, result } = await runAwsDrill(SCENARIO);
       const events = result.events;
       const lb = scenario.setup.loadBalancer!;
       const [primary, secondary] = [...lb.targetGroups].sort((a, b) => a.priority - b.priority);

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/run/result.js';
-import { loadScenarioFile } from '../../src/scenario/load.js';
 import { METRIC_WRITTEN_BY } from '../../src/targets/aws/notify-plane.js';
 import { SNS_HTTP_ENDPOINT_ENV } from '../../src/targets/aws/session.js';
-import { expectDnsDrillBounds, POLL_SLACK_MS } from '../helpers/aws-dns-drill.js';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { expectDnsDrillBounds } from '../helpers/aws-dns-drill.js';
+import { POLL_SLACK_MS, runAwsDrill } from '../helpers/aws-drill.js';
+import { repoRoot } from '../helpers/cli.js';
 import { startSnsReceiver, type SnsDelivery, type SnsReceiver } from '../helpers/sns-receiver.js';
 
 const SCENARIO = join(repoRoot, 'scenarios/aws-dns-failover.yaml');
@@ -37,13 +35,7 @@ describe('aws target on LocalStack (community, host mode, started by faildrill)'
   it(
     'drills the Route 53 failover record; the failover is notified over SNS HTTP delivery within 1 s, and the health check alarm fires its SNS action',
     async () => {
-      const { scenario } = await loadScenarioFile(SCENARIO);
-      const out = tempDir();
-      const spawnedAtMs = Date.now();
-      const r = await runCli(['run', SCENARIO, '--target', 'aws', '--aws', 'localstack', '--no-history', '--out', out, '--reporter', 'console,json']);
-      const exitedAtMs = Date.now();
-      expect(r.code, r.output).toBe(0);
-      const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
+      const { scenario, result, spawnedAtMs, exitedAtMs } = await runAwsDrill(SCENARIO, 'localstack');
       expect(result.verdict).toBe('pass');
 
       // the same bounds as on moto (test/aws/drill.test.ts), derived from the scenario's health check and TTL

@@ -2,8 +2,7 @@ import { expect } from 'vitest';
 import type { RunResult } from '../../src/run/result.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 
-/** How often the aws session reads the control plane back (src/targets/aws/session.ts POLL_MS), with slack for a busy machine. */
-export const POLL_SLACK_MS = 1_500;
+import { POLL_SLACK_MS } from './aws-drill.js';
 
 /**
  * The figures `aws-dns-failover.yaml` implies on any emulator, derived from its Route 53 health check,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/measure/events.js';
 import { masterDownIntervalMs, skewMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
+import { seeds, vipStateAt } from '../helpers/vrrp.js';
 
 // keepalived pair a (100, MASTER) / b (90), advert_int 1 s, VRRPv2 (keepalived's default)
 const ADVERT_MS = 1_000;
 const FAULT_AT_MS = 30_000;
 const FROZEN_MS = 20_000;
-const SEEDS = Array.from({ length: 50 }, (_, i) => i + 1);
+const SEEDS = seeds(50);
 
 const pair = (fault: string) => `
 name: vrrp-freeze
@@ -25,8 +25,6 @@ faults:
 expect: { splitBrain: "< 30s" }
 `;
 
-const stateAt = (events: RunEvent[], node: string, state: string, afterMs = 1) =>
-  events.find((e) => e.component === 'vip' && e.type === 'state' && e.detail.node === node && e.detail.state === state && e.atMs >= afterMs);
 
 describe('a frozen keepalived (SIGSTOP) is not a stopped one', () => {
   it('the frozen master sends nothing and keeps the address; the backup takes over after Master_Down_Interval; both hold it until the master resumes', async () => {
@@ -39,7 +37,7 @@ describe('a frozen keepalived (SIGSTOP) is not a stopped one', () => {
     const takeovers: number[] = [];
     for (const seed of SEEDS) {
       const { result, record } = await simulate(pair('process-pause'), seed);
-      const takeover = stateAt(record.events, 'b', 'master')!;
+      const takeover = vipStateAt(record.events, 'b', 'master')!;
       expect(takeover.atMs, `seed ${seed}`).toBeGreaterThanOrEqual(FAULT_AT_MS + masterDownMs - ADVERT_MS);
       expect(takeover.atMs, `seed ${seed}`).toBeLessThanOrEqual(FAULT_AT_MS + masterDownMs);
       // a never leaves MASTER: no priority-0 advert, no address dropped
@@ -47,7 +45,7 @@ describe('a frozen keepalived (SIGSTOP) is not a stopped one', () => {
       const twoHolders = record.events.find((e) => e.type === 'holders' && e.detail.holders === 'a,b')!;
       expect(twoHolders.atMs).toBe(takeover.atMs);
       // resumed, a advertises at once (its advert timer ran out while frozen) and b, lower, steps down
-      expect(stateAt(record.events, 'b', 'backup', FAULT_AT_MS)!.atMs, `seed ${seed}`).toBe(resumeMs);
+      expect(vipStateAt(record.events, 'b', 'backup', FAULT_AT_MS)!.atMs, `seed ${seed}`).toBe(resumeMs);
       expect(result.metrics.splitBrainMs, `seed ${seed}`).toBeCloseTo(resumeMs - takeover.atMs, -2);
       // a's app kept serving through the address a kept; b's app serves once its ARP took the clients
       expect(result.metrics.errorCount, `seed ${seed}`).toBe(0);
@@ -61,7 +59,7 @@ describe('a frozen keepalived (SIGSTOP) is not a stopped one', () => {
     // RFC 3768 §6.4.2: on a priority-0 advert the backup sets Master_Down_Timer to Skew_Time
     for (const seed of SEEDS.slice(0, 10)) {
       const { result, record } = await simulate(pair('service-stop'), seed);
-      expect(stateAt(record.events, 'b', 'master')!.atMs, `seed ${seed}`).toBe(FAULT_AT_MS + skewMs(90, ADVERT_MS, 2));
+      expect(vipStateAt(record.events, 'b', 'master')!.atMs, `seed ${seed}`).toBe(FAULT_AT_MS + skewMs(90, ADVERT_MS, 2));
       expect(result.metrics.splitBrainMs).toBe(0);
     }
   });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/measure/events.js';
 import { masterDownIntervalMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
+import { becameMaster, seeds, spread } from '../helpers/vrrp.js';
 
 // The advert phase is drawn from the seed (the pair converged before the run began), so these
 // bounds hold for every seed and the figures spread over one advert interval.
 const ADVERT_MS = 1_000;
-const SEEDS = Array.from({ length: 50 }, (_, i) => i + 1);
+const SEEDS = seeds(50);
 
 const pair = (opts: { master: number; backup: number; fault: string; track?: string; expect?: string }) => `
 name: vrrp-phase
@@ -25,10 +25,7 @@ ${opts.fault}
 ${opts.expect ? `expect: ${opts.expect}` : ''}
 `;
 
-const becameMaster = (events: RunEvent[], node: string, afterMs = 1) =>
-  events.find((e) => e.component === 'vip' && e.type === 'state' && e.detail.node === node && e.detail.state === 'master' && e.atMs >= afterMs);
 
-const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
 
 describe('VRRP timers on a seeded advert phase', () => {
   it.each([

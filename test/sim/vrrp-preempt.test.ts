@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/measure/events.js';
 import { Engine } from '../../src/simulator/engine.js';
 import { masterDownIntervalMs, takeoverPriority, VrrpInstance, type VrrpState } from '../../src/simulator/vrrp.js';
 import { SeededRng } from '../../src/random/seeded-rng.js';
 import { simulate } from '../helpers/sim.js';
+import { seeds, vipStateAt } from '../helpers/vrrp.js';
 
 const ADVERT_MS = 1_000;
-const SEEDS = Array.from({ length: 50 }, (_, i) => i + 1);
+const SEEDS = seeds(50);
 
-const stateAt = (events: RunEvent[], node: string, state: string, afterMs = 1) =>
-  events.find((e) => e.component === 'vip' && e.type === 'state' && e.detail.node === node && e.detail.state === state && e.atMs >= afterMs);
 
 describe('a raised backup takes over after master-down, not at once (RFC 5798 §6.4.2)', () => {
   const planned = `
@@ -40,10 +38,10 @@ operations:
       const { result, record } = await simulate(planned, seed);
       const move = record.events.find((e) => e.component === 'controller' && e.atMs >= 20_000)!;
       expect(move.atMs).toBe(20_000);
-      const takeover = stateAt(record.events, 'b', 'master')!;
+      const takeover = vipStateAt(record.events, 'b', 'master')!;
       expect(takeover.atMs, `seed ${seed}`).toBe(20_000 + masterDownMs);
       // a holds the address until b's first advert at 101 makes it step down, in the same instant
-      expect(stateAt(record.events, 'a', 'backup')!.atMs).toBe(takeover.atMs);
+      expect(vipStateAt(record.events, 'a', 'backup')!.atMs).toBe(takeover.atMs);
       expect(result.metrics.splitBrainMs).toBe(0);
     }
   });
@@ -70,15 +68,15 @@ faults:
     // keepalived.conf(5): below priority 255 "the instance will wait between 3 and 4 advert intervals before it can transition"
     for (const seed of SEEDS.slice(0, 10)) {
       const { record } = await simulate(restart(true), seed);
-      expect(stateAt(record.events, 'a', 'master', 50_000)!.atMs, `seed ${seed}`).toBe(50_000 + masterDownIntervalMs(100, ADVERT_MS, 2));
+      expect(vipStateAt(record.events, 'a', 'master', 50_000)!.atMs, `seed ${seed}`).toBe(50_000 + masterDownIntervalMs(100, ADVERT_MS, 2));
     }
   });
 
   it('with nopreempt it accepts the lower master and stays backup', async () => {
     for (const seed of SEEDS.slice(0, 10)) {
       const { result, record } = await simulate(restart(false), seed);
-      expect(stateAt(record.events, 'a', 'backup', 50_000)!.atMs).toBe(50_000);
-      expect(stateAt(record.events, 'a', 'master', 50_000), `seed ${seed}`).toBeUndefined();
+      expect(vipStateAt(record.events, 'a', 'backup', 50_000)!.atMs).toBe(50_000);
+      expect(vipStateAt(record.events, 'a', 'master', 50_000), `seed ${seed}`).toBeUndefined();
       expect(result.metrics.splitBrainMs).toBe(0);
     }
   });

@@ -3,8 +3,9 @@ import { ScenarioError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { masterDownIntervalMs, skewMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
+import { seeds } from '../helpers/vrrp.js';
 
-const SEEDS = Array.from({ length: 50 }, (_, i) => i + 1);
+const SEEDS = seeds(50);
 const FAULT_AT_MS = 40_000;
 
 const pair = (advertInt: string, version?: 2 | 3) => `

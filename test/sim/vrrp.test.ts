@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/measure/events.js';
 import { masterDownIntervalMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
+import { becameMaster } from '../helpers/vrrp.js';
 
 const pair = (opts: { master: number; backup: number; fault: string; track?: string; fencing?: string; expect?: string }) => `
 name: vrrp-analytic
@@ -21,8 +21,6 @@ ${opts.fault}
 ${opts.expect ? `expect: ${opts.expect}` : ''}
 `;
 
-const becameMaster = (events: RunEvent[], node: string, afterMs = 1) =>
-  events.find((e) => e.component === 'vip' && e.type === 'state' && e.detail.node === node && e.detail.state === 'master' && e.atMs >= afterMs);
 
 describe('keepalived / VRRP model', () => {
   it('Master_Down_Interval is 3 × advert_int + (256 − priority)/256 × advert_int: 3609.375 ms at 100, 3648.4375 ms at 90', () => {

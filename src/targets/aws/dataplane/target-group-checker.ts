@@ -1,3 +1,4 @@
+import { countCheck } from '../../../health/thresholds.js';
 import type { Clock, Rng } from '../../../controller/ports.js';
 import { boundedPoll } from './bounded-poll.js';
 import { httpCheckTransport } from './http-check.js';
@@ -310,16 +311,8 @@ export class TargetGroupChecker {
   }
 
   #record(target: Target, outcome: Outcome): void {
-    const { healthyThreshold, unhealthyThreshold } = this.options.spec;
-    if (outcome.ok) {
-      target.successes++;
-      target.failures = 0;
-      if ((target.health === 'unhealthy' || target.health === 'initial') && target.successes >= healthyThreshold) this.#setHealth(target, 'healthy');
-    } else {
-      target.failures++;
-      target.successes = 0;
-      if ((target.health === 'healthy' || target.health === 'initial') && target.failures >= unhealthyThreshold) this.#setHealth(target, 'unhealthy', outcome.reason);
-    }
+    const next = countCheck(target, target.health, outcome.ok, this.options.spec);
+    if (next) this.#setHealth(target, next, outcome.ok ? undefined : outcome.reason);
   }
 
   #setHealth(target: Target, health: TargetHealthState, reason?: string): void {
