@@ -155,3 +155,91 @@ describe('ClientLoad', () => {
     expect(total - ok).toBe(300);
   });
 });
+
+/** A VIP: clients send to `vip`, whose connections end on `node` (and its requests go there). */
+class VipPaths extends FakePaths {
+  node: string | undefined = 'a';
+  readonly closed = new Set<string>();
+  readonly responses = new Map<string, Response>();
+  constructor() {
+    super();
+    this.answer = 'vip';
+  }
+  override backends(endpoint: string): readonly string[] {
+    return endpoint === 'vip' ? (this.node === undefined ? [] : [this.node]) : [endpoint];
+  }
+  override respond(serverId?: string): Response {
+    return this.responses.get(serverId ?? '') ?? { kind: 'ok', latencyMs: 5 };
+  }
+  connectionEnd(endpoint: string): string | undefined {
+    return endpoint === 'vip' ? this.node : endpoint;
+  }
+  connectionsClosed(serverId: string): boolean {
+    return this.closed.has(serverId);
+  }
+}
+
+describe('ClientLoad keep-alive connections', () => {
+  // 10 clients at 100 rps: each sends every 10 × 1000 / 100 = 100 ms
+  const CLIENTS = 10;
+  const PERIOD_MS = 100;
+
+  it('fails the first request of every client when its connection now ends on another node (a reset), and only that one', () => {
+    const paths = new VipPaths();
+    const { load, recorder } = setUp({ clients: CLIENTS }, paths);
+    load.flush(5_050);
+    paths.node = 'b';
+    load.flush(7_000);
+    load.flush(DURATION_MS);
+    const b = recorder.finish().byServer.b!;
+    // the resets come from b within one period of the move (5 050–5 150 ms, bucket 5); later flushes reset nothing
+    expect(b.err).toEqual([0, 0, 0, 0, 0, CLIENTS, 0, 0, 0, 0]);
+    expect(recorder.totals()).toEqual({ ok: 1_000 - CLIENTS, total: 1_000 });
+    expect(PERIOD_MS).toBeLessThan(1_000 - 50);
+  });
+
+  it('resets nothing when the old node closed its connections (its app ended) before the move', () => {
+    const paths = new VipPaths();
+    const { load, recorder } = setUp({ clients: CLIENTS }, paths);
+    load.flush(5_000);
+    paths.closed.add('a');
+    paths.node = 'b';
+    load.flush(DURATION_MS);
+    expect(recorder.totals()).toEqual({ ok: 1_000, total: 1_000 });
+  });
+
+  it('resets nothing for clients whose last request got no answer: they gave their connection up at the timeout', () => {
+    const paths = new VipPaths();
+    const { load, recorder } = setUp({ clients: CLIENTS, timeoutMs: 1_000 }, paths);
+    load.flush(4_000);
+    paths.responses.set('a', { kind: 'no-answer' });
+    load.flush(5_000);
+    paths.node = 'b';
+    load.flush(DURATION_MS);
+    expect(recorder.finish().byServer.b!.err).toEqual(Array(10).fill(0));
+    // every request to a in [4 s, 5 s) timed out
+    expect(recorder.finish().byServer.a!.err[4]).toBe(100);
+  });
+
+  it('has a request to a node that answers nothing time out, not reset', () => {
+    const paths = new VipPaths();
+    const { load, recorder } = setUp({ clients: CLIENTS, timeoutMs: 1_000 }, paths);
+    load.flush(5_000);
+    paths.node = 'b';
+    paths.responses.set('b', { kind: 'no-answer' });
+    load.flush(DURATION_MS);
+    const b = recorder.finish().byServer.b!;
+    expect(b.err.slice(5)).toEqual([100, 100, 100, 100, 100]);
+    expect(recorder.finish().p50Ms[5]).toBe(1_000);
+  });
+
+  it('moves no connection for endpoints that are their own node: a DNS answer that changes resets nothing', () => {
+    const paths = new VipPaths();
+    paths.answer = 'old';
+    const { load, recorder } = setUp({ clients: CLIENTS, ttlMs: 1_000 }, paths);
+    load.flush(5_000);
+    paths.answer = 'new';
+    load.flush(DURATION_MS);
+    expect(recorder.totals()).toEqual({ ok: 1_000, total: 1_000 });
+  });
+});

@@ -9,6 +9,17 @@ interface Client {
   honoursTtl: boolean;
   endpoint?: string;
   expiresAtMs: number;
+  /** The keep-alive connection the client holds: to which endpoint, ended by which node (see {@link LoadPaths.connectionEnd}). */
+  connection?: { endpoint: string; node: string };
+}
+
+/** Who ends connections to an endpoint during one flush, and what a client's connection meets there. */
+interface ConnectionEnd {
+  node: string | undefined;
+  /** Requests answered in time: clients keep their connection. */
+  keeps: boolean;
+  /** How fast the node resets a connection it does not know; undefined when it answers nothing. */
+  resetMs?: number;
 }
 
 export interface ClientLoadSpec {
@@ -28,6 +39,14 @@ export interface LoadPaths {
   respond(serverId: string): Response;
   /** Share of requests to the server lost in the network (packet loss). */
   lossRatio(serverId: string): number;
+  /**
+   * The node that ends clients' TCP connections to `endpoint` now: a VIP's current node (the one
+   * clients' ARP entries name), else the endpoint itself; undefined when no node takes them.
+   * Without it, connections are not modelled.
+   */
+  connectionEnd?(endpoint: string): string | undefined;
+  /** Whether the server's app closed its connections (its process ended): clients then reconnect without an error. */
+  connectionsClosed?(serverId: string): boolean;
 }
 
 /**
@@ -35,6 +54,13 @@ export interface LoadPaths {
  * period from its own seeded phase; between two routing changes every request on the same path
  * shares an outcome, so `flush` counts requests per client and per bucket, and spreads each
  * endpoint's count over its backends round-robin.
+ *
+ * Each client keeps one keep-alive connection (as HTTP/1.1 clients and the host's autocannon do).
+ * When another node now ends connections to the same address (a VIP moved), the client's first
+ * request over the old connection reaches a node that has no such connection and fails with a TCP
+ * reset (RFC 9293 §3.10.7.1: a segment for no connection is answered by RST); the client reconnects
+ * and the rest succeed. A client whose request got no answer or was refused gave its connection up,
+ * and a node whose app ended closed its connections: those reconnect without an error.
  */
 export class ClientLoad {
   readonly #clients: Client[];
@@ -70,12 +96,31 @@ export class ClientLoad {
     const firstBucket = Math.floor(fromMs / res);
     const span = Math.max(0, Math.min(Math.ceil(toMs / res), this.recorder.bucketCount) - firstBucket);
     const pending = new Map<string, Int32Array>();
+    const resets = new Map<string, { latencyMs: number; perBucket: Int32Array }>();
+    const ends = new Map<string, ConnectionEnd>();
+    const endOf = (endpoint: string) => {
+      let end = ends.get(endpoint);
+      if (!end) ends.set(endpoint, (end = this.#connectionEnd(endpoint)));
+      return end;
+    };
     const add = (endpoint: string, client: Client, aMs: number, bMs: number) => {
+      if (this.#count(client, aMs, bMs) === 0) return;
+      const end = endOf(endpoint);
+      const held = client.connection;
+      if (end.node !== undefined && end.resetMs !== undefined && held?.endpoint === endpoint && held.node !== end.node) {
+        let reset = resets.get(end.node);
+        if (!reset) resets.set(end.node, (reset = { latencyMs: end.resetMs, perBucket: new Int32Array(span) }));
+        const first = this.#firstRequestAtOrAfter(client, aMs);
+        this.#countInto(reset.perBucket, firstBucket, client, first, first + this.#periodMs / 2);
+        aMs = first + this.#periodMs / 2;
+      }
+      client.connection = end.keeps ? { endpoint, node: end.node! } : undefined;
       let perBucket = pending.get(endpoint);
       if (!perBucket) pending.set(endpoint, (perBucket = new Int32Array(span)));
       this.#countInto(perBucket, firstBucket, client, aMs, bMs);
     };
     for (const client of this.#clients) {
+      if (client.connection && this.paths.connectionsClosed?.(client.connection.node)) client.connection = undefined;
       let t = this.#firstRequestAtOrAfter(client, fromMs);
       if (t >= toMs) continue;
       if (client.endpoint !== undefined && client.honoursTtl && t < client.expiresAtMs) {
@@ -93,6 +138,16 @@ export class ClientLoad {
       add(client.endpoint, client, t, toMs);
     }
     for (const [endpoint, perBucket] of pending) this.#deliver(endpoint, firstBucket, perBucket);
+    for (const [node, { latencyMs, perBucket }] of resets) perBucket.forEach((count, i) => this.recorder.add(firstBucket + i, node, false, latencyMs, count));
+  }
+
+  #connectionEnd(endpoint: string): ConnectionEnd {
+    const node = this.paths.connectionEnd?.(endpoint);
+    if (node === undefined) return { node, keeps: false };
+    const response = this.paths.respond(node);
+    // a node whose kernel answers (with the app's reply or a refusal) resets an unknown connection at once
+    const resetMs = response.kind === 'no-answer' ? undefined : response.latencyMs;
+    return { node, keeps: this.#outcome(node).ok, ...(resetMs === undefined ? {} : { resetMs }) };
   }
 
   /** Re-resolutions inside one flush return the same answer; only the cache expiry moves on. */
