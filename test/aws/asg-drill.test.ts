@@ -9,7 +9,8 @@ const SCENARIO = join(repoRoot, 'scenarios/aws-asg-replacement.yaml');
 
 const asgInstance = (e: RunEvent, state: string) => e.component === 'asg' && e.type === 'instance' && e.detail.state === state;
 
-describe('aws target on moto (started by faildrill): autoscaling replacement', () => {
+// concurrent: each drill starts its own moto on its own port, and mostly waits on the wall clock
+describe.concurrent('aws target on moto (started by faildrill): autoscaling replacement', () => {
   it(
     'FIS terminates an instance; the group replaces it, faildrill boots the replacement for launchTime and judges it healthy in the target group; traffic never reaches the terminated instance again; everything tagged is gone',
     async () => {

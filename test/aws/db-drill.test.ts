@@ -22,7 +22,8 @@ function writesOf(events: readonly RunEvent[]) {
   return { sent: Number(writes.detail.sent), acked: parseIdRanges(String(writes.detail.ackedIds)), stores };
 }
 
-describe('aws target on moto: the database layer', () => {
+// concurrent: each drill starts its own moto on its own port, and mostly waits on the wall clock
+describe.concurrent('aws target on moto: the database layer', () => {
   it(
     'Multi-AZ DB cluster: FIS failover-db-cluster moves the writer, the app follows the endpoint within its TTL, the semi-synchronous reader lost nothing',
     async () => {
