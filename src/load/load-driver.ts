@@ -171,8 +171,13 @@ export class LoadDriver {
       this.#record('a', pendingMs, false, '', reason);
       pendingMs = null;
     };
+    // autocannon reconnects and sends the next request *before* it emits 'timeout': the request still
+    // pending when a new one starts after the timeout ran out is the one that timed out, and the
+    // 'timeout' event that follows belongs to it, not to the new request
+    let timedOut = false;
     client.on('request', () => {
-      fail('reset');
+      timedOut = pendingMs !== null && this.nowMs() - pendingMs >= this.config.timeoutMs - 1;
+      fail(timedOut ? 'timeout' : 'reset');
       pendingMs = this.nowMs();
       server = '';
     });
@@ -186,7 +191,10 @@ export class LoadDriver {
       this.#record('a', pendingMs, status >= 200 && status < 400, server, status >= 400 ? `status ${status}` : undefined);
       pendingMs = null;
     });
-    client.on('timeout', () => fail('timeout'));
+    client.on('timeout', () => {
+      if (timedOut) timedOut = false;
+      else fail('timeout');
+    });
     client.on('connError', (err?: NodeJS.ErrnoException) => {
       failures++;
       fail(err?.code === 'ECONNREFUSED' ? 'refused' : (err?.code ?? 'error'));

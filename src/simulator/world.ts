@@ -119,6 +119,8 @@ export class SimWorld {
           backends: (endpoint) => this.backends(endpoint),
           respond: (serverId) => this.#respond(serverId),
           lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
+          connectionEnd: (endpoint) => (this.#vip && endpoint === this.#vip.spec.id ? this.#vip.backends()[0] : endpoint),
+          connectionsClosed: (serverId) => this.servers.get(serverId)?.serviceStopped('app') ?? false,
         },
         this.#recorder,
         // the first stream keeps the fork name it always had, so adding streams shifts no draw

@@ -131,8 +131,10 @@ describe('two faults injected together on different layers', () => {
     // round robin sends half the public requests to app-1 until the group drops it: rate / 2 × time to switch,
     // within one request per client at either edge
     expect(Math.abs(app.errorCount - (publicLoad.ratePerSec / 2) * (app.timeToSwitchMs! / 1000))).toBeLessThanOrEqual(publicLoad.clients);
-    // every internal request goes to the VIP holder, dropped until the backup takes over
-    expect(Math.abs(svc.errorCount - internalLoad.ratePerSec * (svc.timeToSwitchMs! / 1000))).toBeLessThanOrEqual(internalLoad.clients);
+    // every internal request goes to the VIP holder, dropped until the backup takes over; when the VIP moves back,
+    // each internal client's keep-alive connection to the backup is reset once (RFC 9293: the primary has none)
+    const resetsAtFailback = svc.failedBackAtMs !== null ? internalLoad.clients : 0;
+    expect(Math.abs(svc.errorCount - internalLoad.ratePerSec * (svc.timeToSwitchMs! / 1000) - resetsAtFailback)).toBeLessThanOrEqual(internalLoad.clients);
   });
 
   it.each(SEEDS)('seed %i: clients recover after the later switch; both fail back from the common removal', async (seed) => {
