@@ -1,5 +1,6 @@
 import type { DatabasePort, Rng } from '../controller/ports.js';
 import { defaults } from '../scenario/defaults.js';
+import { replicationLagMs } from '../scenario/replication-lag.js';
 import type { DatabaseSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
 import type { Timer } from './engine.js';
@@ -71,8 +72,7 @@ export class SimDatabase {
 
   /** Replication lag now: the spike's while one lasts, else the configured or engine default. */
   lagMs(atMs = this.ctx.engine.nowMs): number {
-    const spike = this.spec.lagSpikes.find((s) => atMs >= s.atMs && atMs < s.atMs + s.durationMs);
-    return spike ? spike.lagMs : (this.spec.replicationLagMs ?? this.#engine.replicationLagMs);
+    return replicationLagMs(this.spec, atMs);
   }
 
   /** Whether the app can write now: its endpoint points at the writer, which is up and not failing over. */

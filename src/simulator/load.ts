@@ -40,9 +40,10 @@ export interface LoadPaths {
   /** Share of requests to the server lost in the network (packet loss). */
   lossRatio(serverId: string): number;
   /**
-   * The node that ends clients' TCP connections to `endpoint` now: a VIP's current node (the one
-   * clients' ARP entries name), else the endpoint itself; undefined when no node takes them.
-   * Without it, connections are not modelled.
+   * The node that ends clients' TCP connections to `endpoint` now when that can change during the run:
+   * a VIP's current node (the one clients' ARP entries name). Undefined for an endpoint whose
+   * connections always end where they began (a server, a load balancer), or that no node takes:
+   * no reset can happen there, so no connection is tracked. Without it, connections are not modelled.
    */
   connectionEnd?(endpoint: string): string | undefined;
   /** Whether the server's app closed its connections (its process ended): clients then reconnect without an error. */

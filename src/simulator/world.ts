@@ -119,7 +119,8 @@ export class SimWorld {
           backends: (endpoint) => this.backends(endpoint),
           respond: (serverId) => this.#respond(serverId),
           lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
-          connectionEnd: (endpoint) => (this.#vip && endpoint === this.#vip.spec.id ? this.#vip.backends()[0] : endpoint),
+          // only a VIP moves between nodes: a server's or a load balancer's connections always end where they began
+          connectionEnd: (endpoint) => (this.#vip && endpoint === this.#vip.spec.id ? this.#vip.backends()[0] : undefined),
           connectionsClosed: (serverId) => this.servers.get(serverId)?.serviceStopped('app') ?? false,
         },
         this.#recorder,

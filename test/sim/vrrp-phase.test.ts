@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { masterDownIntervalMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
-import { becameMaster, seeds, spread } from '../helpers/vrrp.js';
+import { becameMaster, seeds, spread, vrrpPair } from '../helpers/vrrp.js';
 
 // The advert phase is drawn from the seed (the pair converged before the run began), so these
 // bounds hold for every seed and the figures spread over one advert interval.
 const ADVERT_MS = 1_000;
 const SEEDS = seeds(50);
 
-const pair = (opts: { master: number; backup: number; fault: string; track?: string; expect?: string }) => `
-name: vrrp-phase
-duration: 90s
-setup:
-  servers: [{ id: a, latency: 5ms }, { id: b, latency: 5ms }]
-  vip:
-    advertInt: 1s
-    nodes:
-      - { server: a, priority: ${opts.master}, state: MASTER }
-      - { server: b, priority: ${opts.backup} }
-${opts.track ?? ''}
-load: { rate: 20, clients: 5, timeout: 2s }
-faults:
-${opts.fault}
-${opts.expect ? `expect: ${opts.expect}` : ''}
-`;
-
-
+const pair = (opts: { master: number; backup: number; fault: string; track?: string; expect?: string }) =>
+  vrrpPair({ name: 'vrrp-phase', load: { ratePerSec: 20, clients: 5 }, ...opts });
 
 describe('VRRP timers on a seeded advert phase', () => {
   it.each([

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { masterDownIntervalMs } from '../../src/simulator/vrrp.js';
 import { simulate } from '../helpers/sim.js';
-import { becameMaster } from '../helpers/vrrp.js';
+import { becameMaster, vrrpPair } from '../helpers/vrrp.js';
 
-const pair = (opts: { master: number; backup: number; fault: string; track?: string; fencing?: string; expect?: string }) => `
-name: vrrp-analytic
-duration: 90s
-setup:
-  servers: [{ id: a, latency: 5ms }, { id: b, latency: 5ms }]
-  vip:
-    advertInt: 1s
-    nodes:
-      - { server: a, priority: ${opts.master}, state: MASTER }
-      - { server: b, priority: ${opts.backup} }
-${opts.track ?? ''}
-    fencing: ${opts.fencing ?? 'none'}
-load: { rate: 100, clients: 10, timeout: 2s }
-faults:
-${opts.fault}
-${opts.expect ? `expect: ${opts.expect}` : ''}
-`;
-
+const pair = (opts: { master: number; backup: number; fault: string; track?: string; fencing?: 'none' | 'arbiter'; expect?: string }) =>
+  vrrpPair({ name: 'vrrp-analytic', load: { ratePerSec: 100, clients: 10 }, ...opts });
 
 describe('keepalived / VRRP model', () => {
   it('Master_Down_Interval is 3 × advert_int + (256 − priority)/256 × advert_int: 3609.375 ms at 100, 3648.4375 ms at 90', () => {

@@ -2,7 +2,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type RDSClient }
 import { request } from 'node:http';
 import type { Clock, DatabasePort, Rng } from '../../controller/ports.js';
 import type { EventDetail } from '../../measure/events.js';
-import { defaults } from '../../scenario/defaults.js';
+import { replicationLagMs } from '../../scenario/replication-lag.js';
 import type { DatabaseSpec, Scenario } from '../../scenario/schema.js';
 import { boundedPoll } from './dataplane/bounded-poll.js';
 import { idRanges } from './dataplane/db-ids.js';
@@ -329,8 +329,7 @@ export class DbPlane {
 
   /** Replication lag now: the spike's while one lasts, else the configured or the engine's default. */
   #lagMs(atMs = this.options.clock.nowMs()): number {
-    const spike = this.spec.lagSpikes.find((s) => atMs >= s.atMs && atMs < s.atMs + s.durationMs);
-    return spike ? spike.lagMs : (this.spec.replicationLagMs ?? defaults.database[this.spec.engine].replicationLagMs);
+    return replicationLagMs(this.spec, atMs);
   }
 
   #lagChanged(atMs: number): void {

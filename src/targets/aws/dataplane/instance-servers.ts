@@ -2,6 +2,7 @@ import type { Clock } from '../../../controller/ports.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SERVER_HEADER, startAppServer, type AppServer } from '../../host/programs/app-server.js';
+import { freePort } from '../emulators/process.js';
 
 /** EC2 instance states (DescribeInstances `State.Name`). */
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
@@ -152,22 +153,19 @@ export class InstanceServers {
    */
   async add(spec: AddedInstanceSpec): Promise<void> {
     if (this.#closed || this.#instances.has(spec.instanceId)) return;
-    // a free port, held for the instance from now on (its listener opens when it is ready)
-    const probe = await startAppServer({ id: spec.serverId, port: 0, host: HOST });
-    await probe.close();
+    // a free port, the instance's from now on (its listener opens when it is ready)
+    const port = await freePort();
     if (this.#closed || this.#instances.has(spec.instanceId)) return;
-    this.#instances.set(spec.instanceId, {
+    const instance: Instance = {
       instanceId: spec.instanceId,
       serverId: spec.serverId,
       host: HOST,
-      port: probe.port,
-      url: `http://${HOST}:${probe.port}`,
+      port,
+      url: `http://${HOST}:${port}`,
       ...(spec.address ? { address: spec.address } : {}),
-      ...(spec.readyAtMs !== undefined ? { readyAtMs: spec.readyAtMs } : {}),
-    });
-    const { clock } = this.options;
-    const waitMs = (spec.readyAtMs ?? 0) - clock.nowMs();
-    if (waitMs > 0 && clock.nowMs() + waitMs < this.#deadlineMs) void clock.sleep(waitMs + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
+    };
+    this.#instances.set(spec.instanceId, instance);
+    if (spec.readyAtMs !== undefined) this.#holdUntil(instance, spec.readyAtMs);
     await this.refresh();
   }
 
@@ -222,7 +220,7 @@ export class InstanceServers {
       const state = states.get(instance.instanceId) ?? 'gone';
       const rebooted = state === 'running' && instance.lastState !== undefined && instance.lastState !== 'running';
       instance.lastState = state;
-      if (rebooted && instance.bootMs) this.#bootFor(instance);
+      if (rebooted && instance.bootMs) this.#holdUntil(instance, this.options.clock.nowMs() + instance.bootMs);
       const running = state === 'running' && (instance.readyAtMs === undefined || this.options.clock.nowMs() >= instance.readyAtMs);
       const next: Mode = !running ? 'closed' : cut.has(instance.instanceId) ? 'silent' : 'serving';
       const now: Mode = instance.server ? 'serving' : instance.silent ? 'silent' : 'closed';
@@ -246,11 +244,12 @@ export class InstanceServers {
     }
   }
 
-  /** Holds a started instance's server back for its boot time, then looks again. */
-  #bootFor(instance: Instance): void {
+  /** Keeps the instance's server shut until `readyAtMs` (it is booting), then looks again. */
+  #holdUntil(instance: Instance, readyAtMs: number): void {
     const { clock } = this.options;
-    instance.readyAtMs = clock.nowMs() + instance.bootMs!;
-    if (instance.readyAtMs < this.#deadlineMs) void clock.sleep(instance.bootMs! + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
+    instance.readyAtMs = readyAtMs;
+    const waitMs = readyAtMs - clock.nowMs();
+    if (waitMs > 0 && readyAtMs < this.#deadlineMs) void clock.sleep(waitMs + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
   }
 
   async #stopServing(instance: Instance): Promise<void> {
