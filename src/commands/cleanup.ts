@@ -6,6 +6,7 @@ import { TargetsMap, targetOf } from '../targets/registry.js';
 interface CleanupOptions {
   target?: string;
   force?: boolean;
+  run?: string;
   json?: boolean;
 }
 
@@ -30,7 +31,7 @@ function targetsToClean(name: string | undefined): Array<Target & Required<Pick<
 
 async function cleanup(options: CleanupOptions): Promise<number> {
   const reports: Record<string, CleanupReport> = {};
-  for (const target of targetsToClean(options.target)) reports[target.name] = await target.cleanup({ force: options.force ?? false });
+  for (const target of targetsToClean(options.target)) reports[target.name] = await target.cleanup({ force: options.force ?? false, ...(options.run !== undefined ? { run: options.run } : {}) });
   if (options.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   else for (const [name, report] of Object.entries(reports)) print(name, report);
   return Object.values(reports).some((r) => r.errors.length > 0) ? ExitCode.environment : ExitCode.pass;
@@ -43,6 +44,7 @@ export function registerCleanup(cli: Command, setExit: (code: number) => void): 
     .description('undo what killed runs left behind (fault rules, processes, namespaces, files), found through their journals')
     .option('--target <target>', 'only this target (default: every target that can leave something behind)')
     .option('--force', 'also remove runs whose process is still alive')
+    .option('--run <id>', "only this run (host: its run id, folder name or tag, as in its namespaces' fd-<tag>- names); other runs are left alone")
     .option('--json', 'print what was removed as JSON')
     .action(async (options: CleanupOptions) => setExit(await cleanup(options)));
 }

@@ -5,7 +5,9 @@ import { DEFAULT_HISTORY_FILE, readHistory, type HistoryEntry } from '../history
 import { DEFAULT_REGRESSION_THRESHOLD, regressionsOf, TREND_METRICS } from '../history/trend.js';
 import { formatCount, formatMs, formatWhen } from '../reporters/format.js';
 import { sparkline, textTable } from '../reporters/text-table.js';
+import { percentNumber } from '../scenario/limit.js';
 import { loadScenarioFile } from '../scenario/load.js';
+import { checkHistoryForRead } from './output-paths.js';
 
 interface HistoryOptions {
   target: string;
@@ -21,8 +23,8 @@ function positiveInt(text: string): number {
 }
 
 function percent(text: string): number {
-  const n = Number(text.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a percentage such as 20 or 20%');
+  const n = percentNumber(text);
+  if (n === undefined) throw new InvalidArgumentError('expected a percentage such as 20 or 20%');
   return n / 100;
 }
 
@@ -36,6 +38,7 @@ async function selector(scenario: string): Promise<{ label: string; matches: (e:
 }
 
 async function history(scenario: string, options: HistoryOptions): Promise<number> {
+  await checkHistoryForRead(options.history);
   const { label, matches } = await selector(scenario);
   const all = (await readHistory(options.history)).filter((e) => matches(e) && e.target === options.target);
   const runs = all.slice(-options.last);

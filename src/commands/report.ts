@@ -1,43 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { DEFAULT_HISTORY_FILE, readHistory, sameScenario, type HistoryEntry } from '../history/history.js';
 import { HtmlReporter } from '../reporters/html/reporter.js';
 import { JunitReporter } from '../reporters/junit.js';
 import type { RunContext } from '../reporters/reporter.js';
 import type { RunResult } from '../run/result.js';
+import { checkHistoryForRead, prepareOutputDir, writingOutputs } from './output-paths.js';
+import { readResultFile } from './result-file.js';
 
 interface ReportOptions {
   out?: string;
   history: string | false;
-}
-
-/** Reads a saved result.json; a file that is not one is a usage error (exit 2), not a crash. */
-export async function readResultFile(file: string): Promise<RunResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${file} is not JSON: expected a result.json written by faildrill run`);
-  }
-  const r = parsed as Partial<RunResult> | null;
-  const ok =
-    r !== null &&
-    typeof r === 'object' &&
-    typeof r.schemaVersion === 'number' &&
-    typeof r.scenario?.name === 'string' &&
-    typeof r.metrics === 'object' &&
-    Array.isArray(r.events) &&
-    Array.isArray(r.timeline?.ok);
-  if (!ok) throw new UsageError(`${file} is not a faildrill result.json (expected schemaVersion, scenario, metrics, timeline, events)`);
-  return r as RunResult;
 }
 
 /** Recovers what a re-render can know about the run from the history: its wall-clock facts and earlier runs. */
@@ -58,11 +32,15 @@ export function contextFromHistory(result: RunResult, resultFile: string, histor
 
 async function report(file: string, options: ReportOptions): Promise<number> {
   const result = await readResultFile(file);
+  const outDir = options.out ?? dirname(file);
+  await prepareOutputDir(outDir, options.out === undefined ? "the result's folder" : '--out');
+  if (options.history !== false) await checkHistoryForRead(options.history);
   const history = options.history === false ? [] : await readHistory(options.history);
   const context = contextFromHistory(result, file, history);
-  const outDir = options.out ?? dirname(file);
-  await new HtmlReporter().onRunEnd(result, outDir, context);
-  await new JunitReporter().onRunEnd(result, outDir, context);
+  await writingOutputs(`the reports in ${outDir}`, 'nothing rendered', async () => {
+    await new HtmlReporter().onRunEnd(result, outDir, context);
+    await new JunitReporter().onRunEnd(result, outDir, context);
+  });
   process.stdout.write(`${join(outDir, 'report.html')}\n${join(outDir, 'junit.xml')}\n`);
   return ExitCode.pass;
 }

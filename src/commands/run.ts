@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, type Command } from 'commander';
-import { EnvironmentError, ExitCode, UsageError } from '../errors.js';
+import { EnvironmentError, ExitCode, ScenarioError, UsageError } from '../errors.js';
 import { headCommit, lastCommitOf } from '../history/git.js';
 import { appendHistory, DEFAULT_HISTORY_FILE, historyEntryOf, readHistory, sameScenario } from '../history/history.js';
 import type { RunContext } from '../reporters/reporter.js';
@@ -11,10 +11,16 @@ import { runDrill } from '../run/runner.js';
 import type { Target, TargetSettings } from '../run/target.js';
 import { TargetsMap, targetNames, targetOf } from '../targets/registry.js';
 import { onInterrupt } from './interrupt.js';
-import { buildResult } from '../run/result.js';
+import { buildResult, type RunResult } from '../run/result.js';
 import { version } from '../run/version.js';
-import { loadScenarioFile } from '../scenario/load.js';
-import { EXIT_CODES_HELP } from './exit-codes.js';
+import { sampleShape } from '../scenario/consistency.js';
+import { loadScenarioFile, type LoadedScenario } from '../scenario/load.js';
+import { sampleMemoryProblem } from '../scenario/memory-budget.js';
+import { checkHistoryForAppend, prepareOutputDir, writingOutputs } from './output-paths.js';
+import { EXIT_CODES_HELP, StopExitCode } from './exit-codes.js';
+import { describeHalt } from '../run/abort/halt.js';
+import { fileHaltSwitch, haltFile, HALT_ENV, readHalt } from '../run/abort/halt-file.js';
+import { renderPlan } from '../run/dry-run.js';
 import { runStamp } from '../run/run-stamp.js';
 
 interface RunOptions {
@@ -24,6 +30,21 @@ interface RunOptions {
   target: string;
   /** History file, or false with `--no-history`. */
   history: string | false;
+  /** Print the plan and change nothing. */
+  dryRun?: boolean;
+}
+
+/** Whether the kill switch applies to `target`: it does to every target that can leave something behind (it changes the world). */
+const haltApplies = (target: Target) => target.cleanup !== undefined;
+
+/** `--dry-run`: prints what the run would do, from the target's own fault code, and changes nothing. */
+async function dryRun(target: Target, loaded: Awaited<ReturnType<typeof loadScenarioFile>>, seed: number, settings: TargetSettings): Promise<number> {
+  if (!target.describe) throw new UsageError(`the ${target.name} target cannot describe a run: --dry-run is not available there`);
+  const plan = await target.describe(loaded.scenario, { seed, settings });
+  const on = readHalt();
+  const halt = { watched: haltApplies(target), source: process.env[HALT_ENV] ? `${haltFile()} or ${HALT_ENV}` : haltFile(), ...(on && haltApplies(target) ? { on: describeHalt(on) } : {}) };
+  process.stdout.write(renderPlan(loaded.scenario, target.name, plan, seed, halt));
+  return ExitCode.pass;
 }
 
 /** Versions of the tools a run used, for the report's environment section. */
@@ -49,6 +70,17 @@ function runId(seed: number): string {
   return `${runStamp()}-s${seed}`;
 }
 
+/**
+ * A real target records its probe's samples at load.probeInterval (the simulator at
+ * measure.resolution, checked by validation): the run must fit the same memory budget.
+ */
+function assertSamplesFit(target: Target, loaded: LoadedScenario): void {
+  if (target.deterministic) return;
+  const { scenario } = loaded;
+  const problem = sampleMemoryProblem(sampleShape(scenario), scenario.load.probeIntervalMs, 'load.probeInterval');
+  if (problem) throw new ScenarioError([{ file: loaded.file, ...loaded.positionOf(['duration']), path: 'duration', message: `on the ${target.name} target: ${problem}` }]);
+}
+
 /** Throws {@link EnvironmentError} (exit 3) naming exactly what the machine lacks for `target`. */
 async function assertEnvironment(target: Target, loaded: Awaited<ReturnType<typeof loadScenarioFile>>, settings: TargetSettings): Promise<void> {
   const missing = await target.preflight(loaded.scenario, settings);
@@ -63,9 +95,19 @@ async function run(file: string, options: RunOptions & Record<string, unknown>):
   const reporters = createReporters(options.reporter);
   const loaded = await loadScenarioFile(file);
   assertRunnable(target.capabilities, target.name, loaded);
-  await assertEnvironment(target, loaded, settings);
+  assertSamplesFit(target, loaded);
   const seed = options.seed ?? loaded.scenario.seed;
+  if (options.dryRun) return dryRun(target, loaded, seed, settings);
+  const halted = haltApplies(target) ? readHalt() : undefined;
+  if (halted) {
+    process.stderr.write(`faildrill: not starting ${file}: the kill switch is on: ${describeHalt(halted)}; 'faildrill halt --release' lifts it\n`);
+    return StopExitCode.refusedWhileHalted;
+  }
+  // what the machine lacks to run the target at all first (root, keepalived, …), then where the results go
+  await assertEnvironment(target, loaded, settings);
   const outDir = options.out ?? join('reports', loaded.scenario.name, runId(seed));
+  await prepareOutputDir(outDir, options.out === undefined ? 'output folder' : '--out');
+  if (options.history !== false) await checkHistoryForAppend(options.history);
   const startedAt = new Date().toISOString();
   const started = performance.now();
   for (const r of reporters) r.onRunStart?.({ file, scenario: loaded.scenario.name, seed, target: options.target, outDir, startedAt });
@@ -77,6 +119,7 @@ async function run(file: string, options: RunOptions & Record<string, unknown>):
       file,
       settings,
       signal: interrupt.signal,
+      ...(haltApplies(target) ? { halt: fileHaltSwitch() } : {}),
       onEvent: (event) => reporters.forEach((r) => r.onEvent?.(event)),
       onProgress: (progress) => reporters.forEach((r) => r.onProgress?.(progress)),
     });
@@ -86,7 +129,8 @@ async function run(file: string, options: RunOptions & Record<string, unknown>):
   } finally {
     interrupt.release();
   }
-  if (record === undefined || record.aborted) {
+  // a signal that came while the run tore down also ends it as interrupted: the user asked it to stop
+  if (record === undefined || record.aborted || interrupt.signal.aborted) {
     const by = String(interrupt.signal.reason);
     const checks = record ? `; ${record.invariants.map((i) => `${i.name} ${i.pass ? 'pass' : `FAIL (${i.message})`}`).join(', ')}` : '';
     process.stderr.write(`\nfaildrill: run interrupted by ${by}${record ? '; every fault undone' : ' before the drill began; setup torn down'}${checks}; nothing reported\n`);
@@ -108,11 +152,21 @@ async function run(file: string, options: RunOptions & Record<string, unknown>):
     previousRuns: sameScenario(history, result.scenario.hash, result.target),
     tools: toolVersions(),
   };
-  for (const r of reporters) await r.onRunEnd?.(result, outDir, context);
-  if (options.history !== false) {
-    await appendHistory(options.history, historyEntryOf(result, { time: startedAt, wallMs, commit, scenarioCommit, outDir }));
+  const outcome = `the drill itself ${result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'missed an expectation' : `was ${result.verdict} (${result.stop?.message ?? 'stopped early'})`}`;
+  await writingOutputs(`the reports in ${outDir}`, outcome, async () => {
+    for (const r of reporters) await r.onRunEnd?.(result, outDir, context);
+  });
+  const historyFile = options.history;
+  if (historyFile !== false) {
+    await writingOutputs(`--history ${historyFile}`, outcome, () => appendHistory(historyFile, historyEntryOf(result, { time: startedAt, wallMs, commit, scenarioCommit, outDir })));
   }
-  return result.verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
+  return exitCodeOf(result.verdict);
+}
+
+function exitCodeOf(verdict: RunResult['verdict']): number {
+  if (verdict === 'aborted') return StopExitCode.aborted;
+  if (verdict === 'halted') return StopExitCode.halted;
+  return verdict === 'pass' ? ExitCode.pass : ExitCode.expectationMissed;
 }
 
 /** The chosen target's own option values; another target's option is a usage error (exit 2). */
@@ -149,7 +203,8 @@ export function registerRun(cli: Command, setExit: (code: number) => void): void
     )
     .option('--target <target>', `where to run: ${targetNames().join(', ')}`, 'sim')
     .option('--history <file>', 'append one line per run to this history file (trends)', DEFAULT_HISTORY_FILE)
-    .option('--no-history', 'do not read or append the history');
+    .option('--no-history', 'do not read or append the history')
+    .option('--dry-run', 'print the plan (setup, each fault with the commands or API calls that apply and undo it, the schedule, stop conditions, expectations) and change nothing');
   for (const target of Object.values(TargetsMap))
     for (const option of target.options ?? []) command.option(option.flags, `[${target.name}] ${option.description}${option.choices ? ` (${option.choices.join(', ')})` : ''}`);
   command

@@ -13,6 +13,7 @@ import { EXIT_CODES_HELP } from './exit-codes.js';
 import { assertRunnable } from '../run/capability-check.js';
 import { TargetsMap, targetOf } from '../targets/registry.js';
 import { runStamp } from '../run/run-stamp.js';
+import { prepareOutputDir } from './output-paths.js';
 
 const deterministicTargets = () => Object.values(TargetsMap).filter((t) => t.deterministic).map((t) => t.name);
 
@@ -52,6 +53,7 @@ async function sweep(file: string, options: SweepCliOptions): Promise<number> {
   const loaded = await loadScenarioFile(file);
   assertRunnable(target.capabilities, target.name, loaded);
   const outDir = options.out ?? join('reports', loaded.scenario.name, sweepDirName(shard));
+  await prepareOutputDir(outDir, options.out === undefined ? 'output folder' : '--out');
 
   const out = process.stdout;
   const printer = new SweepProgressPrinter(out, () => performance.now());

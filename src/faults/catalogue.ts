@@ -22,7 +22,7 @@ export interface FaultKind {
 export const faultCatalogue: readonly FaultKind[] = [
   {
     action: 'service-stop',
-    summary: 'stop a service (app, keepalived, nginx): connections refused',
+    summary: 'stop a service (app, keepalived, nginx, postgres): connections refused',
     subject: 'server',
     required: [],
     optional: ['service'],

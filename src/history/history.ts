@@ -1,7 +1,9 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { EnvironmentError, UsageError } from '../errors.js';
 import type { RunMetrics } from '../measure/metrics.js';
-import type { RunResult } from '../run/result.js';
+import type { RunResult, Verdict } from '../run/result.js';
+import { parseHistoryLine, type ParsedLine } from './entry.js';
 
 /**
  * Where `run` appends by default, relative to the working directory: `reports/history.jsonl`, or the
@@ -20,7 +22,7 @@ export interface HistoryEntry {
   file: string;
   target: string;
   seed: number;
-  verdict: 'pass' | 'fail';
+  verdict: Verdict;
   metrics: HistoryMetrics;
   /** Wall-clock start of the run, ISO 8601 UTC. */
   time: string;
@@ -78,32 +80,48 @@ export async function appendHistory(file: string, entry: HistoryEntry): Promise<
   await appendFile(file, JSON.stringify(entry) + '\n');
 }
 
-/** Every well-formed line of a history file, in file order; a missing file is an empty history. */
-export async function readHistory(file: string): Promise<HistoryEntry[]> {
+/** A line of the history that was left out, and why. */
+export interface SkippedLine {
+  file: string;
+  /** 1-based. */
+  line: number;
+  reason: string;
+}
+
+/** Prints a skipped line as a warning on stderr: `faildrill: warning: reports/history.jsonl:3: skipped: metrics is null, …`. */
+export function warnSkipped(skipped: SkippedLine): void {
+  process.stderr.write(`faildrill: warning: ${skipped.file}:${skipped.line}: skipped: ${skipped.reason}\n`);
+}
+
+/**
+ * Every well-formed line of a history file, in file order; a missing file is an empty history. A
+ * torn, hand-edited or foreign line is left out and passed to `onSkipped` (by default a warning on
+ * stderr), so one bad line never costs a run its reports. A folder or an unreadable file is an error
+ * naming the file (exit 2 or 3).
+ */
+export async function readHistory(file: string, onSkipped: (skipped: SkippedLine) => void = warnSkipped): Promise<HistoryEntry[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'EISDIR') throw new UsageError(`history ${file}: is a folder; expected a history.jsonl file`);
+    throw new EnvironmentError(`history ${file}: cannot read it: ${(err as Error).message}`);
   }
   const entries: HistoryEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let parsed: ParsedLine;
     try {
-      const parsed: unknown = JSON.parse(line);
-      if (isHistoryEntry(parsed)) entries.push(parsed);
+      parsed = parseHistoryLine(JSON.parse(line));
     } catch {
-      // A torn or foreign line: skip it, keep the rest of the history.
+      parsed = { problem: 'not JSON (a torn or foreign line)' };
     }
-  }
+    if ('entry' in parsed) entries.push(parsed.entry);
+    else onSkipped({ file, line: i + 1, reason: parsed.problem });
+  });
   return entries;
-}
-
-function isHistoryEntry(value: unknown): value is HistoryEntry {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Partial<HistoryEntry>;
-  return typeof v.scenario === 'string' && typeof v.hash === 'string' && typeof v.target === 'string' && typeof v.time === 'string' && typeof v.metrics === 'object';
 }
 
 /** Runs of the same scenario document on the same target, oldest first, at most `last`. */

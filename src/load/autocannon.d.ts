@@ -1,13 +1,10 @@
-/** The part of autocannon (which ships no types) that the load driver uses. */
+/** The part of autocannon's documented API (it ships no types) that the autocannon driver uses. */
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
   namespace autocannon {
-    /** One connection of autocannon; emits request, headers, response, timeout, connError. */
-    interface Client extends EventEmitter {
-      destroyed?: boolean;
-      _connect(): void;
-    }
+    /** One connection of autocannon; its documented events are headers, body, response and reset. */
+    type Client = EventEmitter;
     interface Options {
       url: string;
       connections?: number;
@@ -15,10 +12,11 @@ declare module 'autocannon' {
       overallRate?: number;
       /** Seconds. */
       duration?: number;
-      /** Seconds. */
+      /** Seconds, at least 1. */
       timeout?: number;
       setupClient?: (client: Client) => void;
     }
+    /** Emits start, tick, done, response (client, statusCode, resBytes, responseTime ms), reqError (error), error. */
     interface Instance extends EventEmitter {
       stop(): void;
     }

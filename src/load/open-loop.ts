@@ -41,8 +41,8 @@ export interface OpenLoopOptions {
   maxInFlight?: number;
   /** Where client `client` sends now; may resolve asynchronously (a DNS lookup), within the request's timeout. */
   target(client: number): LoadTarget | Promise<LoadTarget>;
-  /** Every request lands here, in the bucket of its scheduled time. */
-  recorder: SampleRecorder;
+  /** Every request lands here, in the bucket of its scheduled time (none when `onSample` takes them elsewhere). */
+  recorder?: SampleRecorder;
   /** Recorded as the server of requests that went nowhere (no target, overload). */
   entryId: string;
   /** Sees every sample as it completes; must not throw. */
@@ -243,7 +243,7 @@ export class OpenLoopLoad {
     const endMs = this.options.clock.nowMs();
     const latencyMs = endMs - scheduledMs;
     const { recorder } = this.options;
-    recorder.add(Math.floor(scheduledMs / recorder.resolutionMs), outcome.server, outcome.ok, latencyMs, 1);
+    recorder?.add(Math.floor(scheduledMs / recorder.resolutionMs), outcome.server, outcome.ok, latencyMs, 1);
     this.#histogram.recordValue(Math.max(0, Math.round(latencyMs * 1000)));
     if (outcome.ok) this.#ok++;
     else {

@@ -5,7 +5,8 @@ import type { RunMetrics } from './metrics.js';
 
 /** One expectation checked against the run's figures. */
 export interface ExpectationResult {
-  name: ExpectationName;
+  /** A limit's name, or `withinBounds` (every figure inside the bounds the configuration implies). */
+  name: ExpectationName | 'withinBounds';
   /** The limit as written, e.g. `< 30s`. */
   limit: string;
   unit: Limit['unit'];

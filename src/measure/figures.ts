@@ -1,3 +1,5 @@
+import type { FaultBounds } from '../explain/record.js';
+
 /**
  * The figures design.md §4 defines, for one fault or for the whole run. Every `null` says what did
  * not happen; the JSDoc of each field says what that means.
@@ -24,6 +26,8 @@ export interface Figures {
   /** Acknowledged writes a promoted standby lacked, and the time span they cover (RPO). */
   lostWrites: number;
   rpoMs: number;
+  /** First failed write → first write through after it (the app's write-unavailability window). null: writes never failed, or never went through again. */
+  writesUnavailableMs: number | null;
   /** Fault to a replacement instance healthy in its target group. null: no replacement was caused, or the one caused never came. */
   replacementMs: number | null;
 }
@@ -56,6 +60,11 @@ export interface FaultMetrics extends Figures {
   recoveredAtMs: number | null;
   firstSuccessAtMs: number | null;
   failedBackAtMs: number | null;
+  /**
+   * What the scenario's configuration implies for this fault (`faildrill explain`), each figure with
+   * what was measured and whether it lies inside; absent in results written before bounds existed.
+   */
+  bounds?: FaultBounds;
 }
 
 /** A period in which several nodes held one virtual IP at once. */

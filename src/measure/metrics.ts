@@ -9,6 +9,7 @@ import type { SampleSeries } from './samples.js';
 import { bucketOf, prefixSums } from './series.js';
 import { splitBrainsOf } from './split-brain.js';
 import { findFailback, findSwitch, lastOverlappingRemoval, type Switch } from './switch.js';
+import { longestOutageMs, outagesByFault, writeOutagesOf, type WriteOutage } from './write-unavailability.js';
 
 export type { Figures, FaultMetrics, LayerMode, MeasureOptions, RunMetrics, SplitBrain, SwitchLayer } from './figures.js';
 
@@ -29,11 +30,13 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
   const attribution = attribute(windows, withDependents(affected, Object.keys(samples.byServer), options.dependsOn), incidents, samples);
   const incidentOf = new Map<number, number>();
   incidents.forEach((incident, k) => incident.faults.forEach((i) => incidentOf.set(i, k)));
+  const writeOutages = writeOutagesOf(events);
+  const writeOutagesByFault = outagesByFault(writeOutages, windows.map((w) => ({ injectedAtMs: w.injectedAtMs, untilMs: activeUntilMs(w, durationMs) })));
   const taken = new Set<string>();
   const replaced: boolean[] = [];
   const perFault = windows.map((w, i) => {
     const k = incidentOf.get(i)!;
-    const { figures, causedReplacement } = measureFault(w, i, { events, samples, options, windows, affected, outages, incident: incidents[k]!, attribution: attribution[i]!, taken });
+    const { figures, causedReplacement } = measureFault(w, i, { events, samples, options, windows, affected, outages, incident: incidents[k]!, attribution: attribution[i]!, taken, writeOutages: writeOutagesByFault[i]! });
     replaced.push(causedReplacement);
     return { ...figures, incident: k + 1 };
   });
@@ -57,6 +60,7 @@ export function measure(events: readonly RunEvent[], samples: SampleSeries, opti
     errorRate: requestCount > 0 ? errorCount / requestCount : 0,
     lostWrites: losses.reduce((sum, e) => sum + Number(e.detail.writes), 0),
     rpoMs: Math.max(0, ...losses.map((e) => Number(e.detail.rpoMs))),
+    writesUnavailableMs: longestOutageMs(writeOutages),
     replacementMs: worstOrNever(perFault.filter((_, i) => replaced[i]).map((f) => f.replacementMs)),
     resolutionMs: samples.resolutionMs,
     ...splitBrainsOf(events, durationMs),
@@ -74,6 +78,8 @@ interface FaultContext {
   incident: Incident;
   attribution: Attribution;
   taken: Set<string>;
+  /** The write outages this fault caused. */
+  writeOutages: readonly WriteOutage[];
 }
 
 function measureFault(w: FaultWindow, i: number, c: FaultContext): { figures: Omit<FaultMetrics, 'incident'>; causedReplacement: boolean } {
@@ -117,6 +123,7 @@ function measureFault(w: FaultWindow, i: number, c: FaultContext): { figures: Om
       requestCount: c.attribution.requestCount,
       lostWrites: losses.reduce((sum, e) => sum + Number(e.detail.writes), 0),
       rpoMs: Math.max(0, ...losses.map((e) => Number(e.detail.rpoMs))),
+      writesUnavailableMs: longestOutageMs(c.writeOutages),
       replacementMs: since(replacement?.healthyAtMs),
     },
   };

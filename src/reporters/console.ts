@@ -4,11 +4,12 @@ import type { RunEvent } from '../measure/events.js';
 import type { FaultMetrics } from '../measure/metrics.js';
 import type { Progress } from '../run/progress.js';
 import type { RunResult } from '../run/result.js';
+import { outsideText, type FigureCheck } from '../explain/record.js';
 import { formatDurationMs } from '../scenario/duration.js';
 import type { Reporter, RunStart } from './reporter.js';
 
 /** Events worth a line while the run goes: faults, verdicts of checkers, failovers, routing changes. */
-function describeEvent(e: RunEvent): string | undefined {
+export function describeEvent(e: RunEvent): string | undefined {
   const d = e.detail;
   switch (`${e.component}.${e.type}`) {
     case 'fault.injected':
@@ -16,7 +17,7 @@ function describeEvent(e: RunEvent): string | undefined {
     case 'fault.removed':
       return pc.green(`fault ${d.faultId} removed from ${d.target}${d.atEnd ? ' (end of run)' : ''}`);
     case 'db.failover.started':
-      return pc.yellow(`database: ${d.database} failing over ${d.from} → ${d.to} (${d.reason}, ~${Math.round(Number(d.expectedMs) / 1000)} s)`);
+      return pc.yellow(`database: ${d.database} failing over ${d.from} → ${d.to} (${d.reason}${d.expectedMs === undefined ? '' : `, ~${Math.round(Number(d.expectedMs) / 1000)} s`})`);
     case 'db.writer':
       return pc.cyan(`database: ${d.database} writer is now ${d.writer}`);
     case 'db.data.lost':
@@ -57,6 +58,9 @@ function describeEvent(e: RunEvent): string | undefined {
       return pc.yellow(`controller: failback of ${d.group} held ${formatDurationMs(Number(d.holdMs))} (flap damping: ${d.reason})`);
     case 'controller.loop.crashed':
       return pc.red(`controller: ${d.loop} crashed: ${d.message}`);
+    case 'run.aborted':
+    case 'run.halted':
+      return pc.red(`${e.type === 'halted' ? 'HALTED' : 'ABORTED'}: ${d.message}; undoing every fault, injecting no more`);
     case 'invariant.violated':
       return pc.red(`invariant violated: ${d.invariant}: ${d.message}`);
     case 'dns.route.changed':
@@ -76,6 +80,14 @@ function describeEvent(e: RunEvent): string | undefined {
 }
 
 const clock = (ms: number) => formatDurationMs(ms).padStart(8);
+
+/** `12.3s [10.0s–15.0s]`, `— [never]`, `— [0ms–∞ or never]`. */
+function boundCell(c: FigureCheck): string {
+  const measured = formatValue('ms', c.measured);
+  if (c.occurs === 'never' || c.minMs === null) return `${measured} [never]`;
+  const range = `${formatDurationMs(c.minMs)}–${c.maxMs === null ? '∞' : formatDurationMs(c.maxMs)}`;
+  return `${measured} [${range}${c.occurs === 'maybe' ? ' or never' : ''}]`;
+}
 
 /** Live progress and the end-of-run summary, for people at a terminal or reading a CI log. */
 export class ConsoleReporter implements Reporter {
@@ -142,6 +154,7 @@ export class ConsoleReporter implements Reporter {
         `${f.errorCount}/${f.requestCount}`,
       ]),
     );
+    this.#bounds(result);
     this.#line();
     this.#line(pc.bold('Expectations') + pc.dim(` (resolution ${formatDurationMs(m.resolutionMs)})`));
     this.#table(
@@ -154,17 +167,49 @@ export class ConsoleReporter implements Reporter {
     this.#line(
       pc.dim(
         `requests ${m.requestCount}, errors ${m.errorCount} (${formatValue('ratio', m.errorRate)}), downtime ${formatDurationMs(m.downtimeMs)}, errors from first to last ${formatDurationMs(m.errorSpanMs)}` +
-          (m.lostWrites > 0 ? `, lost writes ${m.lostWrites} (RPO ${formatDurationMs(m.rpoMs)})` : ''),
+          (m.lostWrites > 0 ? `, lost writes ${m.lostWrites} (RPO ${formatDurationMs(m.rpoMs)})` : '') +
+          (m.writesUnavailableMs !== null && m.writesUnavailableMs !== undefined ? `, writes unavailable ${formatDurationMs(m.writesUnavailableMs)}` : ''),
       ),
     );
     this.#line();
-    const verdict = result.verdict === 'pass' ? pc.bgGreen(pc.black(' PASS ')) : pc.bgRed(pc.white(' FAIL '));
+    const verdict =
+      result.verdict === 'pass'
+        ? pc.bgGreen(pc.black(' PASS '))
+        : result.verdict === 'fail'
+          ? pc.bgRed(pc.white(' FAIL '))
+          : pc.bgYellow(pc.black(` ${result.verdict.toUpperCase()} `));
     this.#line(`${verdict} ${result.scenario.name} seed=${result.seed} → ${outDir}`);
-    if (result.verdict === 'fail') {
+    const stop = result.stop;
+    if (stop)
+      this.#line(
+        pc.yellow(`  ■ stopped at ${formatDurationMs(stop.atMs)} by ${stop.condition} ${stop.limit}: ${stop.message}; every fault undone, the run ended at ${formatDurationMs(stop.endedAtMs ?? result.durationMs)}`),
+      );
+    if (result.verdict !== 'pass') {
       for (const e of result.expectations.filter((x) => !x.pass)) this.#line(pc.red(`  ✗ ${e.message}`));
       for (const i of (result.invariants ?? []).filter((x) => !x.pass)) this.#line(pc.red(`  ✗ invariant ${i.name}: ${i.message}`));
       this.#line(`reproduce: faildrill run ${this.#start?.file ?? result.scenario.file} --seed ${result.seed} --target ${result.target}`);
     }
+  }
+
+  /** Measured against the bounds the configuration implies (faildrill explain); figures outside them flagged. */
+  #bounds(result: RunResult): void {
+    const faults = result.metrics.perFault.filter((f) => f.bounds);
+    if (faults.length === 0) return;
+    const cell = (f: FaultMetrics, figure: string) => {
+      const check = f.bounds!.figures.find((x) => x.figure === figure);
+      if (!check || check.inside === null) return '';
+      const text = boundCell(check);
+      return check.inside ? text : pc.yellow(`${text} OUTSIDE`);
+    };
+    this.#line();
+    this.#line(pc.bold('Against the bounds of the configuration') + pc.dim(' (faildrill explain: measured [min–max])'));
+    this.#table(
+      ['fault', 'decided by', 'detection', 'switch', 'RTO', 'failback'],
+      faults.map((f) => [f.faultId, f.bounds!.decidedBy ?? '—', cell(f, 'detection'), cell(f, 'switch'), cell(f, 'rto'), cell(f, 'failback')]),
+    );
+    const outside = faults.flatMap((f) => f.bounds!.figures.filter((x) => x.inside === false).map((x) => `${f.faultId} ${outsideText(x)}`));
+    const enforced = result.expectations.some((e) => e.name === 'withinBounds');
+    for (const o of outside) this.#line(pc.yellow(`  ⚠ ${o}: the system, or faildrill's model, behaved differently from its configuration${enforced ? '' : ' (flagged; expect.withinBounds: true makes it fail)'}`));
   }
 
   #table(header: string[], rows: string[][]): void {

@@ -44,9 +44,10 @@ describe('JUnit XML', () => {
   it('has one testsuite per scenario and one testcase per expectation and invariant, with counts that agree', () => {
     const result = withInvariants(withFailingFailback(fixtureResult()));
     const suites = parse(renderJunit(result, { file: 'scenarios/full-stack.yaml', startedAt: '2026-11-23T20:45:12.345Z' }));
-    // full-stack.yaml states five expectations; one failback limit added; two invariants
+    // full-stack.yaml states five expectations; one failback limit added; two invariants; one bounds case per fault
     const names = ['detection < 30s', 'switch < 60s', 'rto < 120s', 'replacement < 5m', 'lostWrites 0', `failback ${result.expectations.at(-1)!.limit}`];
-    expect(suites['@_tests']).toBe(String(names.length + 2));
+    const bounds = result.metrics.perFault.map((f) => `bounds ${f.faultId}`);
+    expect(suites['@_tests']).toBe(String(names.length + 2 + bounds.length));
     expect(suites['@_failures']).toBe('2');
     expect(suites['@_errors']).toBe('0');
     expect(suites['@_time']).toBe('1800.000'); // duration: 30m
@@ -59,7 +60,7 @@ describe('JUnit XML', () => {
     expect(Number(suite['@_failures'])).toBe(cases.filter((c) => c.failure).length);
     expect(Number(suite['@_skipped'])).toBe(0);
     expect(Number(suite['@_time'])).toBe(1800);
-    expect(cases.map((c) => c['@_name'])).toEqual([...names, 'invariant: single-vip-holder', 'invariant: demoted-primary-acknowledges-no-writes']);
+    expect(cases.map((c) => c['@_name'])).toEqual([...names, 'invariant: single-vip-holder', 'invariant: demoted-primary-acknowledges-no-writes', ...bounds]);
     for (const c of cases) expect(c['@_time']).toMatch(/^\d+\.\d{3}$/);
     const failbackExpectation = result.expectations.at(-1)!;
     const failback = cases[names.length - 1]!.failure!;
@@ -69,7 +70,7 @@ describe('JUnit XML', () => {
     // the figures of every fault stand beside the failure: time to switch, first noticed, first success, downtime
     for (const f of result.metrics.perFault) expect(failback['#text']).toContain(faultLine(f));
     expect(failback['#text']).toContain('reproduce: faildrill run scenarios/full-stack.yaml --seed 2026 --target sim');
-    const invariant = cases.at(-1)!.failure!;
+    const invariant = cases[names.length + 1]!.failure!;
     expect(invariant['@_type']).toBe('InvariantViolated');
     expect(invariant['#text']).toContain('db-a acknowledged 3 writes after demotion at 15:12.345');
     const properties = Object.fromEntries(suite.properties.property.map((p) => [p['@_name'], p['@_value']]));
@@ -89,7 +90,7 @@ describe('JUnit XML', () => {
     result.expectations = result.expectations.filter((e) => e.pass);
     result.invariants = [];
     const suites = parse(renderJunit(result));
-    expect(suites['@_tests']).toBe(String(result.expectations.length));
+    expect(suites['@_tests']).toBe(String(result.expectations.length + result.metrics.perFault.filter((f) => f.bounds).length));
     expect(suites['@_failures']).toBe('0');
     expect(suites.testsuite[0]!.testcase.every((c) => c.failure === undefined)).toBe(true);
   });

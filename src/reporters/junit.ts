@@ -10,6 +10,7 @@ import type { SweepReportContext } from './html/sweep-view.js';
 import { seedReplays, sweepCommand } from './sweep-commands.js';
 import type { Reporter, RunContext, RunStart } from './reporter.js';
 import type { InvariantResult } from '../measure/invariants.js';
+import { outsideText } from '../explain/record.js';
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -31,6 +32,8 @@ interface TestCase {
   classname: string;
   /** Failure message attribute and body; undefined when it passed. */
   failure?: { message: string; type: string; body: string };
+  /** <system-out>: what a passing case still has to say (a figure flagged outside its bound). */
+  out?: string;
 }
 
 /** `rto 143.2s > limit 120s`: actual and limit in plain numbers, the relation as measured. */
@@ -68,6 +71,33 @@ function expectationCase(result: RunResult, e: ExpectationResult, reproduce: str
   return { ...testCase, failure: { message: e.message, type: 'ExpectationMissed', body } };
 }
 
+/** `detection 19.1s in [15s, 25s]`, `switch never (none expected)`: each bounded figure of a fault. */
+export function boundsLine(f: RunResult['metrics']['perFault'][number]): string {
+  const figures = (f.bounds?.figures ?? []).filter((x) => x.inside !== null);
+  return figures
+    .map((x) => {
+      const measured = x.measured === null ? 'never' : formatSeconds(x.measured);
+      const bound = x.occurs === 'never' || x.minMs === null ? 'none expected' : `[${formatSeconds(x.minMs)}, ${x.maxMs === null ? '∞' : formatSeconds(x.maxMs)}]${x.occurs === 'maybe' ? ' or never' : ''}`;
+      return `${x.figure} ${measured} ${x.inside ? 'in' : 'OUTSIDE'} ${bound}`;
+    })
+    .join(', ');
+}
+
+/**
+ * One case per fault with bounds: the measured figures against the bounds the configuration implies.
+ * A figure outside fails the case when `expect.withinBounds` is set; otherwise the case passes and says so.
+ */
+function boundsCase(result: RunResult, f: RunResult['metrics']['perFault'][number], reproduce: string): TestCase {
+  const testCase: TestCase = { name: `bounds ${f.faultId}`, classname: `faildrill.${result.scenario.name}.bounds` };
+  const outside = f.bounds!.figures.filter((x) => x.inside === false).map(outsideText);
+  const line = `${boundsLine(f)}; decided by ${f.bounds!.decidedBy ?? 'nothing'}`;
+  const enforced = result.expectations.some((e) => e.name === 'withinBounds');
+  if (outside.length === 0) return { ...testCase, out: line };
+  if (!enforced) return { ...testCase, out: `flagged (expect.withinBounds is off): ${outside.join('; ')}\n${line}` };
+  const message = `${f.faultId}: ${outside.join('; ')}`;
+  return { ...testCase, failure: { message, type: 'OutsideBounds', body: [message, line, `reproduce: ${reproduce}`].join('\n') } };
+}
+
 function invariantCase(result: RunResult, inv: InvariantResult, reproduce: string): TestCase {
   const testCase: TestCase = { name: `invariant: ${inv.name}`, classname: `faildrill.${result.scenario.name}.invariants` };
   if (inv.pass) return testCase;
@@ -76,20 +106,40 @@ function invariantCase(result: RunResult, inv: InvariantResult, reproduce: strin
   return { ...testCase, failure: { message: inv.message, type: 'InvariantViolated', body } };
 }
 
+/** A stopped run's testcase: the stop condition (or the kill switch) that ended it, failed. */
+function stopCase(result: RunResult, stop: NonNullable<RunResult['stop']>, reproduce: string): TestCase {
+  const name = stop.condition === 'halt' ? 'kill switch: faildrill halt' : `stop condition: ${stop.condition} ${stop.limit}`;
+  const body = [
+    `${result.verdict} at ${formatClock(stop.atMs)}: ${stop.message}`,
+    `every active fault undone at ${formatClock(stop.atMs)}, no fault injected after it; the run ended at ${formatClock(stop.endedAtMs ?? result.durationMs)}`,
+    `seed ${result.seed}, target ${result.target}`,
+    `reproduce: ${reproduce}`,
+  ].join('\n');
+  return {
+    name,
+    classname: `faildrill.${result.scenario.name}.safety`,
+    failure: { message: stop.message, type: result.verdict === 'halted' ? 'Halted' : 'Aborted', body },
+  };
+}
+
 /**
- * JUnit XML for one run: one testsuite per scenario, one testcase per expectation and per invariant.
+ * JUnit XML for one run: one testsuite per scenario, one testcase per expectation and per invariant,
+ * and for a stopped run one failed testcase naming the stop condition or the kill switch.
  * The suite's time is the run's duration on its own clock (simulated or wall), in seconds.
  */
 export function renderJunit(result: RunResult, context: RunContext = {}): string {
   const reproduce = reproduceCommand(context.file ?? result.scenario.file, result.seed, result.target);
   const cases = [
+    ...(result.stop ? [stopCase(result, result.stop, reproduce)] : []),
     ...result.expectations.map((e) => expectationCase(result, e, reproduce)),
     ...result.invariants.map((inv) => invariantCase(result, inv, reproduce)),
+    ...result.metrics.perFault.filter((f) => f.bounds).map((f) => boundsCase(result, f, reproduce)),
   ];
   const time = seconds(result.durationMs);
   const properties: Record<string, string> = {
     seed: String(result.seed),
     target: result.target,
+    verdict: result.verdict,
     'scenario.file': result.scenario.file,
     'scenario.hash': result.scenario.hash,
     'faildrill.version': result.faildrill.version,
@@ -114,8 +164,12 @@ function junitDocument(suite: { name: string; file: string; time: string; starte
   ];
   for (const c of suite.cases) {
     const head = `    <testcase${attrs({ name: c.name, classname: c.classname, time: '0.000' })}`;
-    if (!c.failure) {
+    if (!c.failure && !c.out) {
       lines.push(`${head}/>`);
+      continue;
+    }
+    if (!c.failure) {
+      lines.push(`${head}>`, `      <system-out>${xmlEscape(c.out!)}</system-out>`, '    </testcase>');
       continue;
     }
     lines.push(`${head}>`);

@@ -16,11 +16,16 @@ export const ReportersMap = {
 export type ReporterName = keyof typeof ReportersMap;
 export const DEFAULT_REPORTERS: ReporterName[] = ['console', 'json', 'html', 'junit'];
 
-/** Instantiates reporters from a comma-separated or repeated `--reporter` list. */
+/** The registered names only: `toString`, `__proto__` or `constructor` are not reporters. */
+const byName = new Map<string, (typeof ReportersMap)[ReporterName]>(Object.entries(ReportersMap));
+
+/** Instantiates reporters from a comma-separated or repeated `--reporter` list, each name once. */
 export function createReporters(names: readonly string[], out: NodeJS.WritableStream = process.stdout): Reporter[] {
-  return names.map((name) => {
-    if (!(name in ReportersMap))
-      throw new UsageError(`unknown reporter '${name}'; expected one of ${Object.keys(ReportersMap).join(', ')}`);
-    return new ReportersMap[name as ReporterName](out);
+  const expected = `expected one of ${[...byName.keys()].join(', ')}`;
+  if (names.length === 0) throw new UsageError(`--reporter names no reporter; ${expected}`);
+  return [...new Set(names)].map((name) => {
+    const Reporter = byName.get(name);
+    if (!Reporter) throw new UsageError(`unknown reporter '${name}'; ${expected}`);
+    return new Reporter(out);
   });
 }

@@ -9,6 +9,12 @@ export interface Ability {
   how: string;
 }
 
+/** A target's support for one layer of `setup`. */
+export interface LayerAbility extends Ability {
+  /** The values of the layer's `kind` key the target runs (`setup.loadBalancer.kind`); absent: every kind. */
+  kinds?: readonly string[];
+}
+
 /** The layers of `setup` a scenario can declare. */
 export const LAYER_KEYS = ['dns', 'loadBalancer', 'vip', 'database', 'autoscaling'] as const;
 export type LayerKey = (typeof LAYER_KEYS)[number];
@@ -34,7 +40,7 @@ export interface CapabilityProblem {
  */
 export interface TargetCapabilities {
   /** Each layer of `setup`. */
-  layers: Record<LayerKey, Ability>;
+  layers: Record<LayerKey, LayerAbility>;
   /** Each fault action of the catalogue (`src/faults/catalogue.ts`); an action not listed is `no`. */
   faults: Readonly<Record<string, Ability>>;
   /** Planned failover, manual failover and failback (`operations:`). */

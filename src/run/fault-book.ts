@@ -9,13 +9,17 @@ interface ActiveFault {
 /**
  * The faults a drill has applied and not yet removed: injects through the session, logs
  * `fault`/`injected` at the moment each takes effect and `fault`/`removed` once undone, and removes
- * whatever is still active at the end. Injections that start after the drill ended are refused.
+ * whatever is still active at the end. Injections that start after the drill ended are refused, and
+ * so is any that `mayInject` refuses (the kill switch, a tripped stop condition).
  */
 export class FaultBook {
   readonly #active = new Map<string, ActiveFault>();
   #closed = false;
 
-  constructor(private readonly session: Pick<Session, 'inject' | 'events'>) {}
+  constructor(
+    private readonly session: Pick<Session, 'inject' | 'events'>,
+    private readonly mayInject: () => boolean = () => true,
+  ) {}
 
   /** Ids of the faults active now, in injection order. */
   get activeIds(): string[] {
@@ -24,7 +28,7 @@ export class FaultBook {
 
   /** Applies `fault` under its id; `extra` goes into the `injected` event (planned maintenance marks). */
   async inject(fault: FaultEffect, extra: EventDetail = {}): Promise<void> {
-    if (this.#closed || this.#active.has(fault.id)) return;
+    if (this.#closed || this.#active.has(fault.id) || !this.mayInject()) return;
     const { events } = this.session;
     const undo = await this.session.inject(fault, (detail) =>
       events.emit('fault', 'injected', { faultId: fault.id, action: fault.action, target: fault.target, ...detail, ...extra }),

@@ -3,10 +3,13 @@ import type { TargetName } from './target.js';
 import { checkExpectations, type ExpectationResult } from '../measure/expectations.js';
 import type { RunEvent } from '../measure/events.js';
 import { measure, type RunMetrics } from '../measure/metrics.js';
+import { explainScenario } from '../explain/explain.js';
+import { faultBounds, outsideText } from '../explain/record.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { dependsOnDatabase, serversBehind } from './controller-config.js';
 import type { DrillRecord } from './runner.js';
+import type { StopRecord } from './abort/stop-watch.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import { version } from './version.js';
 
@@ -24,6 +27,12 @@ export interface Timeline {
 }
 
 /**
+ * pass: every expectation and invariant holds; fail: one does not; aborted: a stop condition of
+ * `abort:` tripped; halted: the kill switch (`faildrill halt`) stopped the run.
+ */
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'halted';
+
+/**
  * Everything one run produced: `result.json`. It holds no wall-clock time, so the same scenario and
  * seed give the same bytes.
  */
@@ -34,7 +43,9 @@ export interface RunResult {
   target: TargetName;
   seed: number;
   durationMs: number;
-  verdict: 'pass' | 'fail';
+  verdict: Verdict;
+  /** Why the run stopped early (verdict aborted or halted): the condition, its limit, what tripped it, when, and when the run ended. */
+  stop?: StopRecord;
   metrics: RunMetrics;
   expectations: ExpectationResult[];
   /** Invariants of the run (at most one VIP holder, DNS answers healthy after TTL, faults removed, …). */
@@ -57,6 +68,8 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     dependsOn: (server, on) => dependsOnDatabase(scenario, server, on),
   });
   const expectations = checkExpectations(scenario.expect, metrics);
+  const outside = setBounds(scenario, metrics);
+  if (scenario.expect.withinBounds) expectations.push(withinBoundsResult(outside));
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     faildrill: { version },
@@ -64,7 +77,8 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     target: record.target,
     seed: record.seed,
     durationMs: record.durationMs,
-    verdict: expectations.every((e) => e.pass) && record.invariants.every((i) => i.pass) ? 'pass' : 'fail',
+    verdict: record.stop ? record.stop.verdict : expectations.every((e) => e.pass) && record.invariants.every((i) => i.pass) ? 'pass' : 'fail',
+    ...(record.stop ? { stop: record.stop } : {}),
     metrics,
     expectations,
     invariants: record.invariants,
@@ -72,6 +86,41 @@ export function buildResult(loaded: LoadedScenario, record: DrillRecord): RunRes
     timeline: timelineOf(record.samples),
     events: record.events,
     scenarioYaml: loaded.normalizedYaml,
+  };
+}
+
+/** Explanations depend on the scenario alone: a sweep builds one result per seed from the same scenario object. */
+const explained = new WeakMap<LoadedScenario['scenario'], ReturnType<typeof explainScenario>>();
+
+function explanationsOf(scenario: LoadedScenario['scenario']): ReturnType<typeof explainScenario> {
+  let explanations = explained.get(scenario);
+  if (!explanations) explained.set(scenario, (explanations = explainScenario(scenario)));
+  return explanations;
+}
+
+/** Sets each fault's bounds (`faildrill explain`) beside its figures; returns the figures outside them. */
+function setBounds(scenario: LoadedScenario['scenario'], metrics: RunMetrics): string[] {
+  const explanations = explanationsOf(scenario);
+  const outside: string[] = [];
+  for (const f of metrics.perFault) {
+    const explanation = explanations.find((e) => e.faultId === f.faultId);
+    if (!explanation) continue;
+    f.bounds = faultBounds(explanation, f);
+    for (const figure of f.bounds.figures.filter((x) => x.inside === false)) outside.push(`${f.faultId} ${outsideText(figure)}`);
+  }
+  return outside;
+}
+
+/** `expect.withinBounds: true`: the run fails when a figure lies outside its bound. */
+function withinBoundsResult(outside: readonly string[]): ExpectationResult {
+  const pass = outside.length === 0;
+  return {
+    name: 'withinBounds',
+    limit: 'true',
+    unit: 'count',
+    actual: outside.length,
+    pass,
+    message: pass ? 'every figure within the bounds its configuration implies' : `${outside.length} figure${outside.length === 1 ? '' : 's'} outside the configuration's bounds: ${outside.join('; ')}`,
   };
 }
 

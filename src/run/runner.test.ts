@@ -13,8 +13,8 @@ setup:
   servers: [{ id: a, latency: 10ms }, { id: b, latency: 10ms }, { id: c, latency: 10ms }]
   loadBalancer:
     targetGroups:
-      - { id: blue, priority: 1, targets: [a], deregistrationDelay: 10s, healthCheck: { interval: 5s, unhealthyThreshold: 2, healthyThreshold: 2 } }
-      - { id: green, priority: 2, targets: [b, c], healthCheck: { interval: 5s, unhealthyThreshold: 2, healthyThreshold: 2 } }
+      - { id: blue, priority: 1, targets: [a], deregistrationDelay: 10s, healthCheck: { interval: 5s, timeout: 4s, unhealthyThreshold: 2, healthyThreshold: 2 } }
+      - { id: green, priority: 2, targets: [b, c], healthCheck: { interval: 5s, timeout: 4s, unhealthyThreshold: 2, healthyThreshold: 2 } }
 load: { rate: 50, clients: 10, timeout: 1s }
 faults:
 ${faults}

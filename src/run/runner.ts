@@ -3,6 +3,9 @@ import type { EventDetail, RunEvent } from '../measure/events.js';
 import type { InvariantResult } from '../measure/invariants.js';
 import type { SampleSeries } from '../measure/samples.js';
 import type { Scenario } from '../scenario/schema.js';
+import { stopConditionsOf } from './abort/registry.js';
+import type { HaltSwitch } from './abort/halt.js';
+import { StopWatch, type StopRecord } from './abort/stop-watch.js';
 import { controllerConfigOf } from './controller-config.js';
 import { FaultBook } from './fault-book.js';
 import { openNotifiers } from '../notify/registry.js';
@@ -28,6 +31,11 @@ export interface DrillOptions {
   /** Every event as it is appended. */
   onEvent?: (event: RunEvent) => void;
   onProgress?: (progress: Progress) => void;
+  /**
+   * The machine-wide kill switch (`faildrill halt`): checked before every injection and watched while
+   * the run goes; when it is on, the run stops like a tripped stop condition, with the verdict `halted`.
+   */
+  halt?: HaltSwitch;
 }
 
 /** What a drill leaves behind for measurement: the event log, client samples and the controller's failovers. */
@@ -44,6 +52,8 @@ export interface DrillRecord {
   engineEvents: number;
   /** Set when a signal ended the run early. */
   aborted?: string;
+  /** Set when a stop condition of `abort:` or the kill switch stopped the run early: what tripped, when, and when the run ended. */
+  stop?: StopRecord;
   /** Target-specific facts (a host run's namespaces and teardown). */
   extra?: Record<string, unknown>;
 }
@@ -52,7 +62,9 @@ export interface DrillRecord {
  * The one drill runner, for every target: opens a session, builds the controller over the session's
  * ports, schedules the faults, operations and progress ticks, runs until the scenario's end (or a
  * signal), undoes every fault still active and collects the record. The session is disposed on every
- * exit, so a failing drill leaves nothing behind either.
+ * exit, so a failing drill leaves nothing behind either. A stop condition of `abort:` or the kill
+ * switch stops it early ({@link StopWatch}): every fault undone at once, none injected after, the
+ * controller let finish what it started, then the run ends and is measured up to there.
  */
 export async function runDrill(target: Target, scenario: Scenario, options: DrillOptions): Promise<DrillRecord> {
   const signal = options.signal ?? new AbortController().signal;
@@ -81,37 +93,72 @@ export async function runDrill(target: Target, scenario: Scenario, options: Dril
   });
   session.attach(controller);
 
-  const faults = new FaultBook(session);
+  let undoing: Promise<void> | undefined;
+  const stops = new StopWatch({
+    conditions: stopConditionsOf(scenario),
+    ...(options.halt ? { halt: options.halt } : {}),
+    session,
+    durationMs: scenario.durationMs,
+    onStop: () => {
+      // every active fault is undone at once; the book refuses injections from now on
+      undoing = faults.removeAll();
+      undoing.catch(() => undefined);
+    },
+    settled: () => controller.failovers.every((f) => f.status !== 'pending' && f.status !== 'in_progress'),
+  });
+  const faults = new FaultBook(session, () => stops.allowsInjection());
+  // scheduled work of the scenario (faults, their removal, operations) does nothing once a stop tripped
+  const scheduled = {
+    events,
+    clock: session.clock,
+    schedule: (atMs: number, fn: () => void | Promise<void>) => session.schedule(atMs, () => (stops.stop ? undefined : fn())),
+  };
   const startDetail: EventDetail = { scenario: scenario.name, seed: options.seed, target: target.name, durationMs: scenario.durationMs };
   await session.start(startDetail);
   notifier.start();
   for (const fault of scenario.faults) {
-    session.schedule(fault.atMs, () => faults.inject(fault));
-    if (fault.durationMs !== undefined) session.schedule(fault.atMs + fault.durationMs, () => faults.remove(fault.id));
+    scheduled.schedule(fault.atMs, () => faults.inject(fault));
+    if (fault.durationMs !== undefined) scheduled.schedule(fault.atMs + fault.durationMs, () => faults.remove(fault.id));
   }
-  scheduleOperations(scenario, config, session, controller, faults);
+  scheduleOperations(scenario, config, scheduled, controller, faults);
   // ticks run even without a listener: they count the load as they go, so results do not depend on who watches
   scheduleProgress(scenario, session, faults, (progress) => options.onProgress?.(progress));
 
   controller.start();
-  await session.runUntil(scenario.durationMs, signal);
+  stops.start();
+  await session.runUntil(scenario.durationMs, AbortSignal.any([signal, stops.signal]));
+  stops.close();
   controller.stop();
+  await undoing;
   await faults.removeAll();
   const aborted = signal.aborted ? abortReason(signal) : undefined;
+  const stop = stops.stop;
+  if (stop) stop.endedAtMs ??= Math.min(scenario.durationMs, session.clock.nowMs());
   await notifier.flush(aborted ? NOTIFY_FLUSH_ABORTED_MS : NOTIFY_FLUSH_MS);
-  const record = await session.finish(aborted);
+  const record = await session.finish(aborted ?? stop?.message);
+  const durationMs = stop ? Math.max(1, Math.ceil(stop.endedAtMs!)) : scenario.durationMs;
   return {
     target: target.name,
     seed: options.seed,
-    durationMs: scenario.durationMs,
+    durationMs,
     events: events.events,
-    samples: record.samples,
+    samples: stop ? samplesUntil(record.samples, durationMs) : record.samples,
     failovers: controller.failovers,
     invariants: record.invariants,
     engineEvents: record.engineEvents,
     ...(aborted ? { aborted } : {}),
+    ...(stop ? { stop } : {}),
     ...(record.extra ? { extra: record.extra } : {}),
   };
+}
+
+/** A stopped run's samples: the buckets up to its end (those after it saw no request). */
+function samplesUntil(samples: SampleSeries, endMs: number): SampleSeries {
+  const buckets = Math.ceil(endMs / samples.resolutionMs);
+  const cut = (values: number[]) => values.slice(0, buckets);
+  const byServer: SampleSeries['byServer'] = {};
+  for (const [id, s] of Object.entries(samples.byServer)) byServer[id] = { ok: cut(s.ok), err: cut(s.err) };
+  return { ...samples, ok: cut(samples.ok), err: cut(samples.err), p50Ms: cut(samples.p50Ms), p99Ms: cut(samples.p99Ms), byServer };
 }
 
 function abortReason(signal: AbortSignal): string {

@@ -7,6 +7,7 @@ import type { FaultSpec, Scenario } from '../scenario/schema.js';
 import type { ChannelContext, NotifyChannel } from '../notify/channel.js';
 import type { NotifySpec } from '../scenario/notify-schema.js';
 import type { TargetCapabilities } from './capabilities.js';
+import type { TargetPlan } from './plan.js';
 
 /** The name a target is registered under (`--target`). */
 export type TargetName = 'sim' | 'host' | 'aws';
@@ -128,8 +129,13 @@ export interface Target {
   /** What this machine lacks to run `scenario` here (exit 3 when not empty). Touches nothing. */
   preflight(scenario: Scenario, settings?: TargetSettings): Promise<Missing[]>;
   open(scenario: Scenario, options: OpenOptions): Promise<Session>;
-  /** Undoes what killed runs left behind (`faildrill cleanup`). */
-  cleanup?(options: { force: boolean }): Promise<CleanupReport>;
+  /**
+   * What a run would set up and what each fault would run to apply and undo it (`run --dry-run`),
+   * from the same code that does it. Touches nothing: no namespace, process, file or API call.
+   */
+  describe?(scenario: Scenario, options: { seed: number; settings?: TargetSettings }): Promise<TargetPlan>;
+  /** Undoes what killed runs left behind (`faildrill cleanup`); with `run`, only that run's (by id or tag), where the target can tell runs apart. */
+  cleanup?(options: { force: boolean; run?: string }): Promise<CleanupReport>;
 }
 
 /** What `faildrill cleanup` removed, per kind of thing, and what it could not. */

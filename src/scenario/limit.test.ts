@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holds, parseLimit, type Limit } from './limit.js';
+import { holds, parseLimit, percentNumber, type Limit } from './limit.js';
 
 describe('parseLimit', () => {
   it.each<[string, Limit['unit'], Omit<Limit, 'text'>]>([
@@ -36,6 +36,13 @@ describe('parseLimit', () => {
     ['101%', 'ratio'],
     ['-1%', 'ratio'],
     ['abc%', 'ratio'],
+    // the number of a percentage is written like a duration's: no hex, exponent, sign or bare point
+    ['0x10%', 'ratio'],
+    ['1e2%', 'ratio'],
+    ['+5%', 'ratio'],
+    ['.5%', 'ratio'],
+    ['5.%', 'ratio'],
+    ['5%%', 'ratio'],
     ['30s', 'ratio'],
     ['1.5', 'count'],
     ['-1', 'count'],
@@ -66,5 +73,14 @@ describe('holds', () => {
   it('compares ratios as fractions', () => {
     expect(holds(limit('<= 2%', 'ratio'), 0.02)).toBe(true);
     expect(holds(limit('<= 2%', 'ratio'), 0.021)).toBe(false);
+  });
+});
+
+describe('percentNumber (history --threshold)', () => {
+  it('reads 20, 20% and 0.5 % as percent, above 100 too', () => {
+    expect([percentNumber('20'), percentNumber('20%'), percentNumber(' 0.5 %'), percentNumber('150%')]).toEqual([20, 20, 0.5, 150]);
+  });
+  it.each(['0x10', '1e2%', '-5%', '', '%', 'Infinity'])('rejects %j', (text) => {
+    expect(percentNumber(text)).toBeUndefined();
   });
 });

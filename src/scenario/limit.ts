@@ -26,9 +26,18 @@ export function parseLimit(text: string, unit: Limit['unit']): Limit | undefined
   return value === undefined ? undefined : { op, value, unit, text: text.trim() };
 }
 
+/** A percentage's number is written like a duration's: digits with an optional fraction (no `0x10`, `1e2`, `+5`). */
+const PERCENT_NUMBER = /^\d+(\.\d+)?$/;
+
+/** `20`, `20%` or `0.5 %` as the number of percent (20, 0.5); undefined when it is not written so. */
+export function percentNumber(text: string): number | undefined {
+  const trimmed = text.trim().replace(/\s*%$/, '');
+  return PERCENT_NUMBER.test(trimmed) ? Number(trimmed) : undefined;
+}
+
 function percent(text: string): number | undefined {
-  const value = Number(text.trim());
-  return text.trim() !== '' && Number.isFinite(value) && value >= 0 && value <= 100 ? value / 100 : undefined;
+  const trimmed = text.trim();
+  return PERCENT_NUMBER.test(trimmed) && Number(trimmed) <= 100 ? Number(trimmed) / 100 : undefined;
 }
 
 /** True when `actual` satisfies the limit. */

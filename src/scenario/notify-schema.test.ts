@@ -51,8 +51,8 @@ describe('notify: in a scenario', () => {
       `${at(7, '"ftp')} notify[1].url: expected an http:// or https:// URL`,
       `${at(7, '{ a')} notify[1].labels: labels does not apply to webhook; it takes url`,
       `${at(8, 'x }')} notify[2].labels.bad-name: expected a label name such as team ([a-zA-Z_][a-zA-Z0-9_]*), not 'bad-name'`,
-      `${at(9, 'pager')} notify[3].type: expected one of webhook, alertmanager, sns`,
-      `${at(10, '"my-topic"')} notify[4].topicArn: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:drills`,
+      `${at(9, 'pager')} notify[3].type: expected one of webhook, alertmanager, sns; got the text 'pager'`,
+      `${at(10, '"my-topic"')} notify[4].topicArn: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:drills; got the text 'my-topic'`,
       `${at(12, 'secret')} notify[6].secret: unknown key 'secret'; expected one of type, name, url, labels, topicArn, endpoint, region`,
     ]);
   });

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { defaults } from './defaults.js';
 import { DURATION_PATTERN as DURATION_TEXT, durationText, parseDurationMs } from './duration.js';
 import { parseLimit, type Limit } from './limit.js';
+import { abortSchema } from './abort-schema.js';
 import { hostSchema } from './host-schema.js';
 import { notifySchema } from './notify-schema.js';
 import { swarmSchema } from './swarm-schema.js';
+import { checkConsistency } from './consistency.js';
 import { FAULT_ACTIONS, faultKind, type FaultParam } from '../faults/catalogue.js';
 
 const PROTOCOLS = ['tcp', 'udp', 'vrrp', 'icmp', 'all'] as const;
-const SERVICES = ['app', 'keepalived', 'nginx'] as const;
+const SERVICES = ['app', 'keepalived', 'nginx', 'postgres'] as const;
 const FAULT_PARAMS: FaultParam[] = ['latency', 'loss', 'peer', 'port', 'protocol', 'service', 'forceFailover'];
 
 /**
@@ -58,7 +60,7 @@ function limit(unit: Limit['unit'], example: string, description: string) {
     .transform((text, ctx) => {
       const parsed = parseLimit(text, unit);
       if (!parsed) {
-        ctx.addIssue({ code: 'custom', message: `expected a limit such as "${example}"` });
+        ctx.addIssue({ code: 'custom', message: `expected a limit such as "${example}"; got '${text}'` });
         return z.NEVER;
       }
       return parsed;
@@ -129,6 +131,13 @@ const targetGroup = z
 
 const loadBalancer = z.strictObject({
   id: id('a load balancer id').prefault('lb'),
+  kind: z
+    .enum(['alb', 'nginx'], { error: 'expected alb or nginx' })
+    .prefault('alb')
+    .meta({
+      description:
+        'alb: an ELBv2 load balancer (target groups with active health checks, fail-open; --target sim and aws). nginx: one nginx upstream, the forwarded group\'s targets primary and the others backup, passive checks only (max_fails = unhealthyThreshold, fail_timeout = interval, proxy_connect_timeout = timeout); the next peer is tried within the request (--target sim and host)',
+    }),
   targetGroups: z.array(targetGroup).min(1, 'expected at least one target group'),
 });
 
@@ -194,6 +203,7 @@ const vip = z
 
 export const DB_ENGINES = ['rds-multi-az-instance', 'rds-multi-az-cluster', 'aurora', 'rds-read-replica', 'postgres-streaming'] as const;
 export type DbEngine = (typeof DB_ENGINES)[number];
+export const DB_REPLICATION = ['asynchronous', 'synchronous'] as const;
 
 const lagSpike = z
   .strictObject({
@@ -202,6 +212,34 @@ const lagSpike = z
     lag: duration('Replication lag during the spike', 0, 86_400_000),
   })
   .transform(({ at, duration: d, lag }) => ({ atMs: at, durationMs: d, lagMs: lag }));
+
+/**
+ * Patroni's defaults (dynamic configuration docs: ttl 30 s, loop_wait 10 s, retry_timeout 10 s) and
+ * its documented minimums (ttl 20 s, loop_wait 1 s, retry_timeout 3 s); all whole seconds.
+ */
+export const PATRONI_DEFAULTS = { ttlMs: 30_000, loopWaitMs: 10_000, retryTimeoutMs: 10_000 } as const;
+
+const wholeSeconds = (description: string, minMs: number, fallbackMs: number) =>
+  duration(description, minMs, 86_400_000)
+    .refine((ms) => ms % 1000 === 0, { message: 'expected whole seconds: Patroni takes its timings in seconds' })
+    .prefault(durationText(fallbackMs));
+
+const patroniTimings = z
+  .strictObject({
+    ttl: wholeSeconds('Patroni ttl: the leader key lapses this long after its last refresh (minimum 20 s)', 20_000, PATRONI_DEFAULTS.ttlMs),
+    loopWait: wholeSeconds("Patroni loop_wait: the HA loop's sleep (minimum 1 s)", 1_000, PATRONI_DEFAULTS.loopWaitMs),
+    retryTimeout: wholeSeconds('Patroni retry_timeout: DCS and PostgreSQL retries give up after this (minimum 3 s)', 3_000, PATRONI_DEFAULTS.retryTimeoutMs),
+  })
+  .superRefine((t, ctx) => {
+    // Patroni's dynamic configuration docs: "loop_wait + 2 * retry_timeout <= ttl"
+    if (t.loopWait + 2 * t.retryTimeout > t.ttl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ttl'],
+        message: `Patroni requires loopWait + 2 × retryTimeout ≤ ttl: ${durationText(t.loopWait)} + 2 × ${durationText(t.retryTimeout)} > ${durationText(t.ttl)}`,
+      });
+  })
+  .transform(({ ttl, loopWait, retryTimeout }) => ({ ttlMs: ttl, loopWaitMs: loopWait, retryTimeoutMs: retryTimeout }));
 
 const database = z
   .strictObject({
@@ -215,6 +253,10 @@ const database = z
       .strictObject({ min: duration('Fastest platform failover', 0), max: duration('Slowest platform failover', 0) })
       .optional()
       .meta({ description: 'Platform failover time, detection included (default per engine, design.md §5)' }),
+    replication: z.enum(DB_REPLICATION, { error: `expected one of ${DB_REPLICATION.join(', ')}` }).optional().meta({
+      description:
+        'postgres-streaming only (default asynchronous): synchronous makes a commit wait until the standby flushed it (synchronous_commit on, synchronous_standby_names), so a failover loses no acknowledged write',
+    }),
     replicationLag: duration('Normal replication lag (default per engine: 0 when synchronous)', 0, 86_400_000).optional(),
     lagSpikes: z.array(lagSpike).prefault([]),
     lagAlert: duration('Alert when replication lag exceeds this (seed 001: 30 s)', 0).prefault('30s'),
@@ -232,9 +274,13 @@ const database = z
       })
       .prefault({})
       .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl })),
+    patroni: patroniTimings.optional().meta({
+      description: 'postgres-streaming with layers.database: platform: Patroni timings (defaults ttl 30s, loopWait 10s, retryTimeout 10s)',
+    }),
   })
-  .transform(({ replicationLag, lagAlert, failover, ...rest }) => ({
+  .transform(({ replicationLag, lagAlert, failover, replication, ...rest }) => ({
     ...rest,
+    ...(replication !== undefined || rest.engine === 'postgres-streaming' ? { replication: replication ?? ('asynchronous' as const) } : {}),
     ...(replicationLag !== undefined ? { replicationLagMs: replicationLag } : {}),
     ...(failover ? { failoverMs: { min: failover.min, max: failover.max } } : {}),
     lagAlertMs: lagAlert,
@@ -355,12 +401,22 @@ const toLoadSpec = <T extends { rate: number; honourTtl: number; timeout: number
   timeoutMs: timeout,
 });
 
+/** The host target's load generators (design.md §10): open loop by default; autocannon (closed loop) to compare. */
+export const LOAD_DRIVERS = ['open-loop', 'autocannon'] as const;
+
 const load = z
   .strictObject({
     ...loadFields,
     probeInterval: duration('Real targets: interval of the probe whose samples give RTO its resolution', 1, 10_000).prefault(
       durationText(defaults.load.probeIntervalMs),
     ),
+    driver: z
+      .enum(LOAD_DRIVERS, { error: `expected one of ${LOAD_DRIVERS.join(', ')}` })
+      .prefault('open-loop')
+      .meta({
+        description:
+          'Host target: open-loop sends on a fixed schedule whether or not earlier requests answered (users); autocannon waits for each answer (closed loop). The aws target always runs open-loop; the simulator models open-loop clients',
+      }),
   })
   .transform(({ probeInterval, ...rest }) => ({ ...toLoadSpec(rest), probeIntervalMs: probeInterval }));
 
@@ -386,7 +442,7 @@ const fault = z
     port: int(1, 65_535, 'network-drop: destination port').optional(),
     protocol: z.enum(PROTOCOLS, { error: `expected one of ${PROTOCOLS.join(', ')}` }).optional(),
     service: z.enum(SERVICES, { error: `expected one of ${SERVICES.join(', ')}` }).optional().meta({
-      description: 'service-stop/process-pause: which service on the host (default app)',
+      description: 'service-stop/process-pause: which service on the host (default app; postgres on a setup.database member)',
     }),
     forceFailover: z.boolean().optional().meta({ description: 'aws:rds:reboot-db-instances: fail over to the standby' }),
   })
@@ -443,6 +499,10 @@ const expectations = z
     rpo: limit('ms', '< 1s', 'Data lost at failover, as time: acknowledged writes the standby never got').optional(),
     lostWrites: limit('count', '0', 'Data lost at failover, as acknowledged writes').optional(),
     splitBrain: limit('ms', '< 5s', 'Total time with two VIP holders; absent: any split brain fails the run').optional(),
+    withinBounds: z
+      .boolean({ error: 'expected true or false' })
+      .optional()
+      .meta({ description: 'Fail the run when a figure lies outside the bound the configuration implies (faildrill explain); without it such figures are flagged only' }),
   })
   .meta({ description: 'Limits the run must meet; absent: seed 001 targets (detection < 30s, switch < 60s, RTO < 120s)' });
 
@@ -459,11 +519,15 @@ const measure = z
   })
   .transform(({ resolution, ...rest }) => ({ ...rest, resolutionMs: resolution }));
 
+/** Well below the 255 bytes a file name may have: the name is a folder of reports/. */
+export const MAX_NAME_LENGTH = 100;
+
 /** The scenario file as written; cross-references are checked by {@link checkReferences}. */
 const scenarioObject = z.strictObject({
     name: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase name such as dns-failover')
+      .max(MAX_NAME_LENGTH, `expected at most ${MAX_NAME_LENGTH} characters: the name is a folder name of every report (reports/<name>/…)`)
       .meta({ description: 'Scenario name; names the output folder' }),
     description: z.string().prefault('').meta({ description: 'One line shown by `faildrill list`' }),
     seed: int(0, 2 ** 31 - 1, 'Root seed of the simulator; --seed overrides it').prefault(defaults.seed),
@@ -475,6 +539,7 @@ const scenarioObject = z.strictObject({
     faults: z.array(fault).prefault([]),
     operations: z.array(operation).prefault([]),
     expect: expectations.optional(),
+    abort: abortSchema.optional(),
     measure: measure.prefault({}),
     swarm: swarmSchema.optional(),
     host: hostSchema.optional(),
@@ -482,7 +547,15 @@ const scenarioObject = z.strictObject({
   });
 
 export const scenarioSchema = scenarioObject
-  .superRefine((s, ctx) => checkReferences(s, ctx))
+  .superRefine(
+    (s, ctx) => {
+      checkReferences(s, ctx);
+      checkConsistency(s, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+    },
+    // zod 4 runs a refinement after continuable issues (a duration that fails its pattern stays text):
+    // the cross-field rules need every field parsed, so they wait until the fields are right
+    { when: (payload) => payload.issues.length === 0 },
+  )
   .transform(({ duration: d, expect, ...rest }) => ({
     ...rest,
     durationMs: d,
@@ -498,7 +571,9 @@ function defaultExpectations(): z.output<typeof expectations> {
   };
 }
 
-type Parsed = z.output<typeof scenarioObject>;
+/** The scenario as written, with fields parsed, before the cross-field checks. */
+export type ScenarioDraft = z.output<typeof scenarioObject>;
+type Parsed = ScenarioDraft;
 
 /** Cross-reference rules that a JSON schema cannot say: ids exist, are unique, faults happen within the run. */
 function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
@@ -556,11 +631,10 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     });
     if (asg.targetGroup !== undefined && !lb?.targetGroups.some((tg) => tg.id === asg.targetGroup))
       ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'targetGroup'], message: `unknown target group '${asg.targetGroup}'` });
+    if (asg.targetGroup !== undefined && lb?.kind === 'nginx')
+      ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'targetGroup'], message: 'an nginx upstream registers no instances: a targetGroup needs setup.loadBalancer.kind alb' });
     if (asg.healthCheckType === 'ELB' && asg.targetGroup === undefined)
       ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'healthCheckType'], message: 'ELB health checks need a targetGroup' });
-    const desired = asg.desired ?? asg.instances.length;
-    if ((asg.min ?? 0) > desired || desired > (asg.max ?? Math.max(desired, asg.instances.length)))
-      ctx.addIssue({ code: 'custom', path: ['setup', 'autoscaling', 'desired'], message: 'expected min <= desired <= max' });
   }
   const db = s.setup.database;
   if (db) {
@@ -573,8 +647,12 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
     (db.clients ?? []).forEach((c, i) => {
       if (!serverIds.has(c)) ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'clients', i], message: `unknown server '${c}'` });
     });
+    if (db.replication !== undefined && db.engine !== 'postgres-streaming')
+      ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'replication'], message: `replication applies to postgres-streaming; ${db.engine} replicates as the engine does` });
     if (db.failoverMs && db.failoverMs.min > db.failoverMs.max)
       ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'failover', 'max'], message: 'expected max >= min' });
+    if (db.patroni && db.engine !== 'postgres-streaming')
+      ctx.addIssue({ code: 'custom', path: ['setup', 'database', 'patroni'], message: `Patroni manages postgres-streaming, not ${db.engine}` });
   }
   const dnsSetup = s.setup.dns;
   if (dnsSetup) {
@@ -615,6 +693,8 @@ function checkReferences(s: Parsed, ctx: z.RefinementCtx): void {
       });
     if (faultKind(f.action)!.subject === 'server' && !serverIds.has(f.target))
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'target'], message: `unknown server '${f.target}'; expected one of ${known(serverIds)}` });
+    if (f.service === 'postgres' && db?.primary !== f.target && db?.standby !== f.target)
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'service'], message: `postgres runs on the setup.database members only${db ? ` (${db.primary}, ${db.standby})` : ''}` });
     if (f.peer !== undefined && (!serverIds.has(f.peer) || f.peer === f.target))
       ctx.addIssue({
         code: 'custom',
@@ -660,6 +740,8 @@ export type OperationSpec = Scenario['operations'][number];
 export type ControllerSpec = Scenario['controller'];
 export type LayerMode = Scenario['controller']['layers']['dns'];
 export type Expectations = z.output<typeof expectations>;
-export type ExpectationName = keyof Expectations;
+/** The expectations with a limit (withinBounds is a switch, not a limit). */
+export type ExpectationName = Exclude<keyof Expectations, 'withinBounds'>;
 export type DatabaseSpec = NonNullable<Scenario['setup']['database']>;
 export type AutoscalingSpec = NonNullable<Scenario['setup']['autoscaling']>;
+export type { AbortSpec } from './abort-schema.js';

@@ -1,9 +1,12 @@
 import type { DatabasePort, Rng } from '../controller/ports.js';
+import { WriteOutageTracker } from '../measure/write-unavailability.js';
 import { defaults } from '../scenario/defaults.js';
+import { patroniTimingsOf } from '../scenario/patroni.js';
 import { replicationLagMs } from '../scenario/replication-lag.js';
 import type { DatabaseSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
 import type { Timer } from './engine.js';
+import { SimPatroni } from './patroni.js';
 import type { SimServer } from './server.js';
 
 /** A write the app sent, counted rather than simulated one by one. */
@@ -35,15 +38,23 @@ export class SimDatabase {
   readonly #writePeriodMs: number;
   readonly #writePhaseMs: number;
   readonly #endpointPhaseMs: number;
+  readonly #outages = new WriteOutageTracker();
   #countedToMs = 0;
   #lagAlert = false;
   readonly #rng: Rng;
+  /** postgres-streaming in platform mode: Patroni fails over (or restarts PostgreSQL in place). */
+  readonly #patroni?: SimPatroni;
 
+  /**
+   * @param platformFailover `controller.layers.database: platform`: the platform fails over by itself.
+   * @param startPostgres How the world starts a member's stopped PostgreSQL again (Patroni's restart in place).
+   */
   constructor(
     readonly spec: DatabaseSpec,
     private readonly ctx: SimContext,
     private readonly servers: Map<string, SimServer>,
     private readonly platformFailover: boolean,
+    private readonly startPostgres: (member: string) => void,
   ) {
     this.#writer = spec.primary;
     this.#appWriter = spec.primary;
@@ -54,6 +65,12 @@ export class SimDatabase {
     for (const spike of spec.lagSpikes) {
       ctx.engine.at(spike.atMs, () => this.#lagChanged());
       ctx.engine.at(spike.atMs + spike.durationMs, () => this.#lagChanged());
+    }
+    if (platformFailover && spec.engine === 'postgres-streaming') {
+      this.#patroni = new SimPatroni(patroniTimingsOf(spec), ctx.engine, this.#rng.fork('patroni'), {
+        keyLapsed: (promotionMs) => this.#leaderKeyLapsed(promotionMs),
+        postgresStarted: () => this.startPostgres(this.#writer),
+      });
     }
   }
 
@@ -70,9 +87,12 @@ export class SimDatabase {
     return defaults.database[this.spec.engine];
   }
 
-  /** Replication lag now: the spike's while one lasts, else the configured or engine default. */
+  /**
+   * Replication lag now: the spike's while one lasts, else the configured or engine default; none with
+   * synchronous replication (postgres-streaming), whose commits wait until the standby flushed them.
+   */
   lagMs(atMs = this.ctx.engine.nowMs): number {
-    return replicationLagMs(this.spec, atMs);
+    return this.spec.replication === 'synchronous' ? 0 : replicationLagMs(this.spec, atMs);
   }
 
   /** Whether the app can write now: its endpoint points at the writer, which is up and not failing over. */
@@ -94,6 +114,7 @@ export class SimDatabase {
     if (toMs <= fromMs) return;
     this.#countedToMs = toMs;
     const n = this.#writesIn(fromMs, toMs);
+    if (n > 0) this.#trackAvailability(fromMs, this.appCanWrite);
     if (!this.appCanWrite) this.#tally.failed += n;
     else {
       this.#tally.acked += n;
@@ -101,20 +122,37 @@ export class SimDatabase {
     }
   }
 
+  /**
+   * The write-unavailability window, as the host's and aws's write logs give it: from the first write
+   * that failed to the first one after it that went through (`db`/`writes.resumed`, once it did).
+   * `fromMs` starts a stretch of writes that all fared as `ok` says.
+   */
+  #trackAvailability(fromMs: number, ok: boolean): void {
+    const firstMs = this.#writePhaseMs + this.#writeIndex(fromMs) * this.#writePeriodMs;
+    if (!ok) return this.#outages.failed(firstMs);
+    const outage = this.#outages.acked(firstMs, firstMs);
+    if (outage) this.ctx.events.emit('db', 'writes.resumed', { database: this.spec.id, writer: this.#appWriter, sinceMs: Math.round(outage.sinceMs), unavailableMs: Math.round(outage.unavailableMs) });
+  }
+
   /** Writes acknowledged by a demoted member (the invariant wants none). */
   demotedWrites(): Array<{ database: string; member: string; writes: number }> {
     return this.#tally.ackedByDemoted > 0 ? [{ database: this.spec.id, member: this.#appWriter, writes: this.#tally.ackedByDemoted }] : [];
   }
 
+  /** Index of the app's first write at or after `tMs` (writes every period from the phase). */
+  #writeIndex(tMs: number): number {
+    return Math.max(0, Math.ceil((tMs - this.#writePhaseMs) / this.#writePeriodMs - 1e-9));
+  }
+
   #writesIn(fromMs: number, toMs: number): number {
-    const k = (t: number) => Math.max(0, Math.ceil((t - this.#writePhaseMs) / this.#writePeriodMs - 1e-9));
-    return k(toMs) - k(fromMs);
+    return this.#writeIndex(toMs) - this.#writeIndex(fromMs);
   }
 
   /**
    * A member's host changed state: the writer failing starts the platform's failover (when it has
    * one) once the platform has detected it; detection and promotion together take the engine's
-   * failover time (design.md §5), `failover.started` marks the detection.
+   * failover time (design.md §5), `failover.started` marks the detection. Patroni instead follows
+   * its leader's node ({@link SimPatroni}): the leader key lapses, or PostgreSQL restarts in place.
    */
   memberChanged(): void {
     const writerUp = this.servers.get(this.#writer)!.respond().kind === 'ok';
@@ -122,7 +160,7 @@ export class SimDatabase {
     if (!writerUp && this.#primaryLostAtMs === undefined) {
       this.#primaryLostAtMs = now;
       this.ctx.events.emit('db', 'writer.lost', { database: this.spec.id, target: this.#writer, lagMs: this.lagMs(now) });
-      if (this.platformFailover && this.#engine.automaticFailover && !this.#failingOver) {
+      if (!this.#patroni && this.platformFailover && this.#engine.automaticFailover && !this.#failingOver) {
         const totalMs = this.#drawFailoverMs();
         const detectionMs = Math.min(totalMs, drawIn(this.#rng, this.#engine.detectionMs));
         this.#detection = this.ctx.engine.after(detectionMs, () => {
@@ -136,6 +174,14 @@ export class SimDatabase {
       this.#primaryLostAtMs = undefined;
       this.ctx.events.emit('db', 'writer.back', { database: this.spec.id, target: this.#writer });
     }
+    // once the key lapsed the replica is promoting: the old leader's node no longer matters
+    if (this.#patroni && !this.#failingOver) this.#patroni.leaderChanged(this.servers.get(this.#writer)!);
+  }
+
+  #leaderKeyLapsed(promotionMs: number): void {
+    const lostAt = this.#primaryLostAtMs;
+    const detectionMs = lostAt === undefined ? undefined : this.ctx.engine.nowMs - lostAt;
+    void this.startFailover('Patroni leader key lapsed', promotionMs, detectionMs);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from './clock.js';
-import { Engine } from './engine.js';
+import { Engine, MAX_EVENTS_PER_INSTANT } from './engine.js';
 
 describe('Engine', () => {
   it('runs events by time, then by scheduling order, with the clock at each event', async () => {
@@ -118,5 +118,21 @@ describe('Engine', () => {
     await engine.runUntil(1_000);
     expect(log).toEqual(['tick@10', 'tick@20', 'event@25', 'tick@30']);
     expect(engine.nowMs).toBe(1_000);
+  });
+
+  it('stops a model that keeps rescheduling at one instant with a livelock error naming the instant', async () => {
+    const engine = new Engine();
+    const spin = (): void => void engine.at(engine.nowMs, spin, true);
+    engine.at(5, spin, true);
+    await expect(engine.runUntil(10)).rejects.toMatchObject({ code: 'simulator.livelock', atMs: 5 });
+    expect(engine.processed).toBe(MAX_EVENTS_PER_INSTANT + 1);
+  });
+
+  it('lets an instant hold many events that end', async () => {
+    const engine = new Engine();
+    let ran = 0;
+    for (let i = 0; i < 1_000; i++) engine.at(3, () => void ran++, true);
+    await engine.runUntil(10);
+    expect(ran).toBe(1_000);
   });
 });

@@ -21,6 +21,22 @@ function drainMicrotasks(): Promise<void> {
 }
 
 /**
+ * Events one instant may hold before the engine calls it a livelock: far more than any model runs at
+ * one time (a 10,000-client load flushes once per instant), far fewer than a minute of spinning.
+ */
+export const MAX_EVENTS_PER_INSTANT = 1_000_000;
+
+/** The model keeps scheduling events at one instant: virtual time would never move on. */
+export class SimulatorLivelockError extends Error {
+  readonly code = 'simulator.livelock';
+
+  constructor(readonly atMs: number) {
+    super(`the simulator ran ${MAX_EVENTS_PER_INSTANT.toLocaleString('en-US')} events at t = ${atMs} ms without time moving on (a model that keeps rescheduling itself): this is a faildrill bug`);
+    this.name = 'SimulatorLivelockError';
+  }
+}
+
+/**
  * Discrete-event engine: one priority queue ordered by (time, sequence), a virtual clock that jumps
  * from event to event, and no wall time anywhere.
  */
@@ -61,12 +77,15 @@ export class Engine {
    */
   async runUntil(endMs: number, onEvent?: () => void, stopped?: () => boolean): Promise<void> {
     await drainMicrotasks();
+    let atInstant = 0;
     for (;;) {
       if (stopped?.()) return;
       const next = this.#queue.peek();
       if (!next || next.atMs >= endMs) break;
       this.#queue.pop();
       if (next.cancelled) continue;
+      atInstant = next.atMs === this.#nowMs ? atInstant + 1 : 0;
+      if (atInstant > MAX_EVENTS_PER_INSTANT) throw new SimulatorLivelockError(next.atMs);
       this.#nowMs = next.atMs;
       this.#processed++;
       next.run();

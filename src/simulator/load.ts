@@ -31,12 +31,24 @@ export interface ClientLoadSpec {
   ttlMs: number;
 }
 
+/** What a request sent to an endpoint gets back: `answeredBy` names the server that answered when a load balancer passed it on (nginx's next upstream). */
+export type PathResponse = Response & { answeredBy?: string };
+
+/** The requests clients now send to one endpoint, counted as {@link ClientLoad.flush} counts them (for models that count requests: nginx's passive checks). */
+export interface RequestSchedule {
+  /** Requests that start in [fromMs, toMs). */
+  count(fromMs: number, toMs: number): number;
+  /** Start of the k-th request (k ≥ 1) at or after `fromMs`; Infinity when no client sends there. */
+  nth(fromMs: number, k: number): number;
+}
+
 export interface LoadPaths {
   /** What DNS (or the fixed entry point) answers now. */
   resolve(): string;
   /** Servers that share the requests sent to `endpoint` now, in round-robin order (empty: 503). */
   backends(endpoint: string): readonly string[];
-  respond(serverId: string): Response;
+  /** A request to `serverId`, one of `endpoint`'s backends. */
+  respond(serverId: string, endpoint: string): PathResponse;
   /** Share of requests to the server lost in the network (packet loss). */
   lossRatio(serverId: string): number;
   /**
@@ -145,10 +157,10 @@ export class ClientLoad {
   #connectionEnd(endpoint: string): ConnectionEnd {
     const node = this.paths.connectionEnd?.(endpoint);
     if (node === undefined) return { node, keeps: false };
-    const response = this.paths.respond(node);
+    const response = this.paths.respond(node, endpoint);
     // a node whose kernel answers (with the app's reply or a refusal) resets an unknown connection at once
     const resetMs = response.kind === 'no-answer' ? undefined : response.latencyMs;
-    return { node, keeps: this.#outcome(node).ok, ...(resetMs === undefined ? {} : { resetMs }) };
+    return { node, keeps: this.#outcome(node, endpoint).ok, ...(resetMs === undefined ? {} : { resetMs }) };
   }
 
   /** Re-resolutions inside one flush return the same answer; only the cache expiry moves on. */
@@ -211,7 +223,7 @@ export class ClientLoad {
       perBucket.forEach((count, i) => this.recorder.add(firstBucket + i, endpoint, false, 1, count));
       return;
     }
-    const outcomes = backends.map((server) => this.#outcome(server));
+    const outcomes = backends.map((server) => this.#outcome(server, endpoint));
     let offset = this.#roundRobin.get(endpoint) ?? 0;
     const n = backends.length;
     for (let i = 0; i < perBucket.length; i++) {
@@ -224,7 +236,7 @@ export class ClientLoad {
         const share = base + ((j - offset + n) % n < extra ? 1 : 0);
         const outcome = outcomes[j]!;
         const lost = this.#lost(backends[j]!, share);
-        this.recorder.add(bucket, backends[j]!, outcome.ok, outcome.latencyMs, share - lost);
+        this.recorder.add(bucket, outcome.server, outcome.ok, outcome.latencyMs, share - lost);
         this.recorder.add(bucket, backends[j]!, false, this.spec.timeoutMs, lost);
       }
       offset = (offset + count) % n;
@@ -241,12 +253,29 @@ export class ClientLoad {
     return lost;
   }
 
-  #outcome(serverId: string): { ok: boolean; latencyMs: number } {
-    const response = this.paths.respond(serverId);
+  /** A request's outcome as the client sees it, and the server it is counted for (the one that answered). */
+  #outcome(serverId: string, endpoint: string): { ok: boolean; latencyMs: number; server: string } {
+    const response = this.paths.respond(serverId, endpoint);
     const timeoutMs = this.spec.timeoutMs;
-    if (response.kind === 'no-answer') return { ok: false, latencyMs: timeoutMs };
-    if (response.kind === 'refused') return { ok: false, latencyMs: response.latencyMs };
-    return response.latencyMs > timeoutMs ? { ok: false, latencyMs: timeoutMs } : { ok: true, latencyMs: response.latencyMs };
+    if (response.kind === 'no-answer') return { ok: false, latencyMs: timeoutMs, server: serverId };
+    if (response.kind === 'refused') return { ok: false, latencyMs: Math.min(response.latencyMs, timeoutMs), server: serverId };
+    if (response.latencyMs > timeoutMs) return { ok: false, latencyMs: timeoutMs, server: serverId };
+    return { ok: true, latencyMs: response.latencyMs, server: response.answeredBy ?? serverId };
+  }
+
+  /** The requests clients send to `endpoint`, for clients as they are now (their cached answer, or what DNS answers). */
+  requestsTo(endpoint: string): RequestSchedule {
+    const clients = this.#clients.filter((c) => (c.endpoint ?? this.paths.resolve()) === endpoint);
+    const periodMs = this.#periodMs;
+    return {
+      count: (fromMs, toMs) => clients.reduce((n, c) => n + this.#count(c, fromMs, toMs), 0),
+      nth: (fromMs, k) => {
+        if (clients.length === 0) return Infinity;
+        // every client sends once per period: the k-th request is the ((k-1) mod n)-th first one, (k-1) div n periods on
+        const firsts = clients.map((c) => this.#firstRequestAtOrAfter(c, fromMs)).sort((a, b) => a - b);
+        return firsts[(k - 1) % firsts.length]! + Math.floor((k - 1) / firsts.length) * periodMs;
+      },
+    };
   }
 }
 

@@ -26,7 +26,8 @@ export interface DropRule {
 export const APP_PORT = 80;
 
 interface ServiceState {
-  stopped: number;
+  /** One entry per stop in force: an undo removes its own, a supervisor's start clears them all. */
+  stopped: Set<object>;
   paused: number;
 }
 
@@ -52,7 +53,7 @@ export class SimServer {
 
   #service(name: ServiceName): ServiceState {
     let s = this.#services.get(name);
-    if (!s) this.#services.set(name, (s = { stopped: 0, paused: 0 }));
+    if (!s) this.#services.set(name, (s = { stopped: new Set(), paused: 0 }));
     return s;
   }
 
@@ -62,7 +63,7 @@ export class SimServer {
     if (this.#powerOff > 0) return 'down';
     const app = this.#service('app');
     if (this.#isolated > 0 || app.paused > 0 || this.#dropsApp()) return 'unreachable';
-    if (app.stopped > 0) return 'stopped';
+    if (app.stopped.size > 0) return 'stopped';
     return this.#extraLatencyMs > 0 ? 'slow' : 'up';
   }
 
@@ -86,16 +87,30 @@ export class SimServer {
   /** Whether `service` runs and answers (not stopped, not paused, host up). */
   serviceRunning(service: ServiceName): boolean {
     const s = this.#service(service);
-    return this.hostUp && s.stopped === 0 && s.paused === 0;
+    return this.hostUp && s.stopped.size === 0 && s.paused === 0;
   }
 
   serviceStopped(service: ServiceName): boolean {
-    return this.#service(service).stopped > 0;
+    return this.#service(service).stopped.size > 0;
+  }
+
+  /** Whether `service` is frozen (SIGSTOP), whether or not the host is up. */
+  servicePaused(service: ServiceName): boolean {
+    return this.#service(service).paused > 0;
   }
 
   stop(service: ServiceName = 'app'): () => void {
-    this.#service(service).stopped++;
-    return () => void this.#service(service).stopped--;
+    const stop = {};
+    this.#service(service).stopped.add(stop);
+    return () => void this.#service(service).stopped.delete(stop);
+  }
+
+  /**
+   * A supervisor on the host starts a stopped `service` again (Patroni restarting its PostgreSQL):
+   * every stop in force ends; their undos then find it running.
+   */
+  start(service: ServiceName): void {
+    this.#service(service).stopped.clear();
   }
 
   pause(service: ServiceName = 'app'): () => void {
@@ -160,7 +175,7 @@ export class SimServer {
     if (!this.hostUp || this.#filtered('tcp', APP_PORT)) return { kind: 'no-answer' };
     const app = this.#service('app');
     if (app.paused > 0) return { kind: 'no-answer', connected: true };
-    if (app.stopped > 0) return { kind: 'refused', latencyMs: 1 };
+    if (app.stopped.size > 0) return { kind: 'refused', latencyMs: 1 };
     return { kind: 'ok', latencyMs: this.baseLatencyMs + this.#extraLatencyMs };
   }
 

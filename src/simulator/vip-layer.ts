@@ -3,8 +3,9 @@ import type { VirtualIpPort } from '../controller/ports.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
 import type { SimServer } from './server.js';
+import { trackScriptPhaseMs } from '../scenario/script-phase.js';
 import { ArbiterScript } from './arbiter-script.js';
-import { moveBudgetMs, VrrpInstance } from './vrrp.js';
+import { moveBudgetMs, VrrpInstance, type GarpReason } from './vrrp.js';
 
 type VipSpec = NonNullable<Scenario['setup']['vip']>;
 
@@ -33,7 +34,7 @@ export class SimVipLayer {
         preempt: spec.preempt,
         preemptDelayMs: spec.preemptDelayMs,
         nodes: spec.nodes.map((n) => ({ id: n.server, priority: n.priority, initialState: n.state })),
-        ...(spec.trackScript ? { trackScript: spec.trackScript } : {}),
+        ...(spec.trackScript ? { trackScript: spec.trackScript, scriptPhaseMs: trackScriptPhaseMs(ctx.rng.seed, spec.id, spec.trackScript.intervalMs) } : {}),
       },
       ctx.engine,
       ctx.rng.fork(`vrrp.${spec.id}`),
@@ -60,6 +61,7 @@ export class SimVipLayer {
         onState: (node, state, previous, priority) =>
           ctx.events.emit('vip', 'state', { vip: spec.id, node, state, previous, priority }),
         onHolders: (holders, previous) => this.#holdersChanged(holders, previous),
+        onGarp: (node, reason) => this.#garp(node, reason),
         onScript: (node, ok) =>
           ctx.events.emit('vip', 'track.health', {
             vip: spec.id,
@@ -99,11 +101,26 @@ export class SimVipLayer {
     return this.servers.get(id)!;
   }
 
+  /**
+   * Clients keep sending to the node their ARP entry names while it holds the address; when it lets the
+   * address go they resolve it again and reach a holder. Gratuitous ARPs ({@link #garp}) move them.
+   */
   #holdersChanged(holders: string[], previous: string[]): void {
     this.ctx.events.emit('vip', 'holders', { vip: this.spec.id, holders: holders.join(','), previous: previous.join(',') });
-    const gained = holders.filter((h) => !previous.includes(h));
-    const next = gained.at(-1) ?? (this.#arpOwner !== undefined && holders.includes(this.#arpOwner) ? this.#arpOwner : holders[0]);
-    if (gained.length > 0) this.ctx.events.emit('vip', 'garp', { vip: this.spec.id, node: gained.at(-1)! });
+    if (this.#arpOwner === undefined || !holders.includes(this.#arpOwner)) this.#routeTo(holders[0]);
+  }
+
+  /** A node's gratuitous ARPs reach the clients' segment (unless the node is down or cut off): their ARP entries name it. */
+  #garp(node: string, reason: GarpReason): void {
+    const server = this.#server(node);
+    if (!this.vrrp.holders.includes(node) || !server.hostUp || server.isolated) return;
+    this.ctx.events.emit('vip', 'garp', { vip: this.spec.id, node, reason });
+    if (node === this.#arpOwner) return;
+    this.ctx.beforeRoutingChange();
+    this.#routeTo(node);
+  }
+
+  #routeTo(next: string | undefined): void {
     if (next === this.#arpOwner) return;
     const from = this.#arpOwner;
     this.#arpOwner = next;

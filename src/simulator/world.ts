@@ -16,7 +16,8 @@ import { VirtualClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { Engine } from './engine.js';
 import { SimTargetGroup } from './load-balancer.js';
-import { ClientLoad } from './load.js';
+import { ClientLoad, type PathResponse } from './load.js';
+import { mergedSchedule, SimNginxUpstream } from './nginx-upstream.js';
 import { SeededRng } from '../random/seeded-rng.js';
 import { Route53HealthCheck } from './route53.js';
 import { applySimFault, type FaultEffect } from './faults.js';
@@ -41,7 +42,10 @@ interface DnsRecordState {
 interface LoadBalancerState {
   id: string;
   forwardTo: string;
+  /** kind alb: the target groups; kind nginx: none (nginx has no active checks). */
   groups: Map<string, SimTargetGroup>;
+  /** kind nginx: the upstream. */
+  nginx?: SimNginxUpstream;
 }
 
 /**
@@ -86,6 +90,7 @@ export class SimWorld {
       beforeRoutingChange: () => {
         for (const load of this.#loads ?? []) load.flush(this.engine.nowMs);
         this.#db?.countWrites();
+        this.#lb?.nginx?.worldChanging();
       },
     };
     const { setup } = scenario;
@@ -98,7 +103,7 @@ export class SimWorld {
     }
     if (setup.database) {
       const db = setup.database;
-      this.#db = new SimDatabase(db, this.#ctx, this.servers, scenario.controller.layers.database === 'platform');
+      this.#db = new SimDatabase(db, this.#ctx, this.servers, scenario.controller.layers.database === 'platform', (member) => this.#serviceStarted(member));
       if (db.clients) this.#dbClients = new Set(db.clients);
     }
     if (setup.vip) {
@@ -117,7 +122,7 @@ export class SimWorld {
         {
           resolve: () => (viaDns ? this.#dns!.answer : entry),
           backends: (endpoint) => this.backends(endpoint),
-          respond: (serverId) => this.#respond(serverId),
+          respond: (serverId, endpoint) => this.#respondVia(serverId, endpoint),
           lossRatio: (serverId) => this.servers.get(serverId)?.lossRatio ?? 0,
           // only a VIP moves between nodes: a server's or a load balancer's connections always end where they began
           connectionEnd: (endpoint) => (this.#vip && endpoint === this.#vip.spec.id ? this.#vip.backends()[0] : undefined),
@@ -162,7 +167,7 @@ export class SimWorld {
   /** Servers that receive requests sent to `endpoint` now. */
   backends(endpoint: string): readonly string[] {
     if (this.servers.has(endpoint)) return [endpoint];
-    if (this.#lb && endpoint === this.#lb.id) return this.#lb.groups.get(this.#lb.forwardTo)!.routable;
+    if (this.#lb && endpoint === this.#lb.id) return this.#lb.nginx?.backends() ?? this.#lb.groups.get(this.#lb.forwardTo)!.routable;
     if (this.#vip && endpoint === this.#vip.spec.id) return this.#vip.backends();
     return [];
   }
@@ -172,6 +177,12 @@ export class SimWorld {
     const response = this.servers.get(serverId)?.respond() ?? { kind: 'no-answer' };
     if (response.kind === 'ok' && this.#usesDatabase(serverId) && !this.#db!.appCanWrite) return { kind: 'refused', latencyMs: 1 };
     return response;
+  }
+
+  /** A request to one of `endpoint`'s backends: through nginx's upstream when the endpoint is one. */
+  #respondVia(serverId: string, endpoint: string): PathResponse {
+    const nginx = this.#lb?.nginx;
+    return nginx && endpoint === nginx.id ? nginx.respond(serverId) : this.#respond(serverId);
   }
 
   #usesDatabase(serverId: string): boolean {
@@ -188,9 +199,25 @@ export class SimWorld {
     return this.#respond(serverId);
   }
 
+  /** A check of an endpoint: its first backend, through nginx's upstream when the endpoint is one (loss: the backend's). */
+  #checkVia(endpoint: string, lossRng: SeededRng): Response {
+    const backend = this.backends(endpoint)[0];
+    if (backend === undefined) return { kind: 'refused', latencyMs: 1 };
+    const nginx = this.#lb?.nginx;
+    if (!nginx || endpoint !== nginx.id) return this.#check(backend, lossRng);
+    const lossRatio = this.servers.get(backend)?.lossRatio ?? 0;
+    return lossRatio > 0 && lossRng.next() < lossRatio ? { kind: 'no-answer' } : nginx.respond(backend);
+  }
+
   #buildLoadBalancer(spec: NonNullable<Scenario['setup']['loadBalancer']>): void {
     const groups = new Map<string, SimTargetGroup>();
     const byPriority = [...spec.targetGroups].sort((a, b) => a.priority - b.priority);
+    if (spec.kind === 'nginx') {
+      const traffic = () => mergedSchedule(this.#loads.map((load) => load.requestsTo(spec.id)));
+      const nginx = new SimNginxUpstream(spec, this.#ctx, (serverId) => this.#respond(serverId), traffic, this.scenario.load.timeoutMs);
+      this.#lb = { id: spec.id, forwardTo: nginx.forwardTo, groups, nginx };
+      return;
+    }
     const lb: LoadBalancerState = { id: spec.id, forwardTo: byPriority[0]!.id, groups };
     for (const tgSpec of byPriority) {
       const lossRng = this.rng.fork(`loss.targetGroup.${tgSpec.id}`);
@@ -237,9 +264,7 @@ export class SimWorld {
 
   /** A Route 53 check against an endpoint: a server directly, or a load balancer through its routing. */
   #route53Check(endpoint: string, lossRng: SeededRng): CheckVerdict {
-    const backends = this.backends(endpoint);
-    const response = backends.length > 0 ? this.#check(backends[0]!, lossRng) : ({ kind: 'refused', latencyMs: 1 } as const);
-    return route53Verdict(response, defaults.route53.connectTimeoutMs, defaults.route53.responseTimeoutMs);
+    return route53Verdict(this.#checkVia(endpoint, lossRng), defaults.route53.connectTimeoutMs, defaults.route53.responseTimeoutMs);
   }
 
   #evaluateDns(): void {
@@ -305,6 +330,15 @@ export class SimWorld {
     };
   }
 
+  /** A supervisor on `serverId` (Patroni) started its stopped PostgreSQL (the model's app) again: a change of the world like a fault's undo. */
+  #serviceStarted(serverId: string): void {
+    this.#ctx.beforeRoutingChange();
+    const previous = this.#states();
+    this.servers.get(serverId)!.start('app');
+    this.#statesChanged(previous);
+    this.#db?.memberChanged();
+  }
+
   #states(): Map<string, string> {
     return new Map([...this.servers.values()].map((s) => [s.id, s.state]));
   }
@@ -319,9 +353,7 @@ export class SimWorld {
   /** The health checks our controller sends, answered from the model after the response time or the timeout. */
   readonly probePort: HealthProbePort = {
     probe: (endpointId, { timeoutMs }) => {
-      const backends = this.backends(endpointId);
-      const response = backends.length > 0 ? this.#check(backends[0]!, this.#probeLossRng) : ({ kind: 'refused', latencyMs: 1 } as const);
-      const verdict = verdictWithin(response, timeoutMs);
+      const verdict = verdictWithin(this.#checkVia(endpointId, this.#probeLossRng), timeoutMs);
       const result: ProbeResult = { ok: verdict.ok, latencyMs: verdict.afterMs, ...(verdict.reason ? { reason: verdict.reason } : {}) };
       return new Promise((resolve) => this.engine.after(result.latencyMs, () => resolve(result)));
     },
@@ -331,7 +363,7 @@ export class SimWorld {
 
   /** What the invariant monitor reads after every event. */
   invariantView(): InvariantView {
-    const serving = (endpoint: string) => this.backends(endpoint).some((id) => this.#respond(id).kind === 'ok');
+    const serving = (endpoint: string) => this.backends(endpoint).some((id) => this.#respondVia(id, endpoint).kind === 'ok');
     return {
       vipHolders: () => (this.#vip ? [{ vip: this.#vip.spec.id, holders: this.#vip.vrrp.holders }] : []),
       dnsAnswer: () => {
@@ -429,6 +461,13 @@ export class SimWorld {
   readonly loadBalancerPort: LoadBalancerPort = {
     forwardTo: async (loadBalancerId, targetGroupId) => {
       const lb = this.#requireLb(loadBalancerId);
+      if (lb.nginx) {
+        if (!lb.nginx.group(targetGroupId)) throw new Error(`no target group ${targetGroupId}`);
+        // the host rewrites nginx.conf and reloads, also when the group stays the same
+        lb.forwardTo = targetGroupId;
+        lb.nginx.reload(targetGroupId);
+        return;
+      }
       const next = lb.groups.get(targetGroupId);
       if (!next) throw new Error(`no target group ${targetGroupId}`);
       if (lb.forwardTo === targetGroupId) return;
@@ -438,9 +477,15 @@ export class SimWorld {
       this.#routeChanged('loadBalancer', lb.id, previous.id, next.id, previous.routable, next.routable);
     },
     getForwardTarget: async (loadBalancerId) => this.#requireLb(loadBalancerId).forwardTo,
-    drainMs: async (targetGroupId) => this.#requireGroup(targetGroupId).spec.deregistrationDelayMs,
-    targets: async (targetGroupId) => this.#requireGroup(targetGroupId).registered(),
+    drainMs: async (targetGroupId) => (this.#lb?.nginx ? this.#nginxGroup(targetGroupId) : this.#requireGroup(targetGroupId).spec).deregistrationDelayMs,
+    targets: async (targetGroupId) => (this.#lb?.nginx ? [...this.#nginxGroup(targetGroupId).targets] : this.#requireGroup(targetGroupId).registered()),
   };
+
+  #nginxGroup(targetGroupId: string) {
+    const group = this.#lb?.nginx?.group(targetGroupId);
+    if (!group) throw new Error(`no target group ${targetGroupId}`);
+    return group;
+  }
 
   #requireGroup(targetGroupId: string): SimTargetGroup {
     const group = this.#lb?.groups.get(targetGroupId);

@@ -55,6 +55,7 @@ interface SeedScenario {
 /** `rto:exceeded`, `detection:never`, or `run:failed` when no expectation names the failure. */
 export function failureOf(result: RunResult): string | null {
   if (result.verdict === 'pass') return null;
+  if (result.stop) return `${result.stop.verdict}:${result.stop.condition}`;
   const first = result.expectations.find((e) => !e.pass);
   return first ? `${first.name}:${first.actual === null ? 'never' : 'exceeded'}` : 'run:failed';
 }
@@ -63,7 +64,8 @@ function rowOf(result: RunResult, drawn: DrawnValues | undefined): SeedRow {
   const m = result.metrics;
   return {
     seed: result.seed,
-    verdict: result.verdict,
+    // a stopped seed did not pass: sweeps count it with the failures
+    verdict: result.verdict === 'pass' ? 'pass' : 'fail',
     detectionMs: m.detectionMs,
     switchMs: m.switchMs,
     rtoMs: m.rtoMs,

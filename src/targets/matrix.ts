@@ -1,11 +1,13 @@
 import { faultCatalogue } from '../faults/catalogue.js';
-import { faultAbility, LAYER_KEYS, LAYER_TITLES, type Ability, type Support } from '../run/capabilities.js';
+import { faultAbility, LAYER_KEYS, LAYER_TITLES, type Ability, type LayerAbility, type Support } from '../run/capabilities.js';
 import { matrixColumns } from './registry.js';
 
 const MARK: Record<Support, string> = { yes: '✅', planned: '🔜', no: '—' };
 
-function cell(ability: Ability): string {
-  return ability.support === 'no' ? '—' : `${MARK[ability.support]} ${ability.how}`;
+function cell(ability: LayerAbility): string {
+  if (ability.support === 'no') return '—';
+  const kinds = ability.kinds ? ` (kind ${ability.kinds.map((k) => `\`${k}\``).join(' or ')})` : '';
+  return `${MARK[ability.support]} ${ability.how}${kinds}`;
 }
 
 /**

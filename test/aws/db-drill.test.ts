@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/measure/events.js';
-import { parseIdRanges } from '../../src/targets/aws/dataplane/db-ids.js';
+import { parseIdRanges } from '../../src/measure/write-ids.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { EARLY_MS, POLL_SLACK_MS, runAwsDrill } from '../helpers/aws-drill.js';
 

@@ -31,8 +31,32 @@ export interface CliResult {
 
 /** Runs the built `faildrill` binary (npm test builds first) and captures everything it printed. */
 export function faildrill(args: string[], cwd = repoRoot): CliResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...(cwd === repoRoot ? { FAILDRILL_HISTORY: historyFile } : {}) } });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: cliEnv(cwd) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const cliEnv = (cwd: string): NodeJS.ProcessEnv => ({ ...process.env, NO_COLOR: '1', ...(cwd === repoRoot ? { FAILDRILL_HISTORY: historyFile } : {}) });
+
+/**
+ * {@link faildrill} without blocking the test's worker: for runs that take long or come in a loop (a
+ * worker whose event loop is held a minute loses its line to vitest: "Timeout calling onTaskUpdate").
+ * Killed outright (SIGKILL) after `timeoutMs`; `signal` says so.
+ */
+export function faildrillAsync(args: string[], options: { cwd?: string; nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+  const cwd = options.cwd ?? repoRoot;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd, env: cliEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }
 
 /** A fresh temporary folder. */

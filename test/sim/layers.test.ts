@@ -14,7 +14,7 @@ setup:
   servers: [{ id: a, latency: 10ms }, { id: b, latency: 10ms }]
   loadBalancer:
     targetGroups:
-      - { id: tg, priority: 1, targets: [a, b], healthCheck: { interval: 5s, unhealthyThreshold: 2, healthyThreshold: 2 } }
+      - { id: tg, priority: 1, targets: [a, b], healthCheck: { interval: 5s, timeout: 4s, unhealthyThreshold: 2, healthyThreshold: 2 } }
 load: { rate: 100, clients: 20, timeout: 1s }
 faults:
 ${faults}

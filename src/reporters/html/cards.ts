@@ -2,6 +2,7 @@ import { formatValue, type ExpectationResult } from '../../measure/expectations.
 import type { FaultMetrics } from '../../measure/metrics.js';
 import type { RunResult } from '../../run/result.js';
 import { formatCount, formatMs, formatRatio } from '../format.js';
+import { boundNote } from './bound-bars.js';
 
 export type Status = 'pass' | 'fail' | 'none';
 
@@ -34,10 +35,12 @@ function limitText(expectations: readonly ExpectationResult[]): string {
 export function cardsOf(result: RunResult): Card[] {
   const m = result.metrics;
   const find = (...names: string[]) => result.expectations.filter((e) => names.includes(String(e.name)));
+  const FIGURE: Partial<Record<keyof FaultMetrics, string>> = { detectionMs: 'detection', switchMs: 'switch', rtoMs: 'rto', failbackMs: 'failback' };
   const worstFault = (key: keyof FaultMetrics, value: number | null) => {
     if (value === null) return 'did not happen';
     const f = m.perFault.find((p) => p[key] === value);
-    return f ? `worst: ${f.faultId}${key === 'detectionMs' && f.detectedBy ? ` (by ${f.detectedBy})` : ''}` : '';
+    const bound = boundNote(f, FIGURE[key] ?? '');
+    return f ? `worst: ${f.faultId}${key === 'detectionMs' && f.detectedBy ? ` (by ${f.detectedBy})` : ''}${bound ? `; ${bound}` : ''}` : '';
   };
   const switchSub = (sub: string) => (m.timeToSwitchMs === null ? sub : `${sub}; fault to switch ${formatMs(m.timeToSwitchMs)}`);
   const rtoSub = (sub: string) => (m.firstSuccessMs === null ? sub : `${sub}; first success ${formatMs(m.firstSuccessMs)}`);
@@ -60,7 +63,8 @@ export function cardsOf(result: RunResult): Card[] {
   // RPO when a database took part
   if (result.events.some((e) => e.component === 'db') || find('rpo', 'lostWrites').length > 0) {
     const expectations = find('rpo', 'lostWrites');
-    const writes = `${formatCount(m.lostWrites)} acknowledged write${m.lostWrites === 1 ? '' : 's'} lost`;
+    const unavailable = m.writesUnavailableMs !== null && m.writesUnavailableMs !== undefined ? `; writes unavailable ${formatMs(m.writesUnavailableMs)}` : '';
+    const writes = `${formatCount(m.lostWrites)} acknowledged write${m.lostWrites === 1 ? '' : 's'} lost${unavailable}`;
     cards.push({ name: 'RPO', value: formatMs(m.rpoMs), sub: writes, limit: limitText(expectations), status: statusOf(expectations) });
   }
   const splitBrain = find('splitBrain');
@@ -71,7 +75,8 @@ export function cardsOf(result: RunResult): Card[] {
   const shown = new Set(['detection', 'switch', 'rto', 'failback', 'downtime', 'errors', 'errorRate', 'rpo', 'lostWrites', 'splitBrain']);
   for (const e of result.expectations.filter((x) => !shown.has(String(x.name)))) {
     const name = String(e.name);
-    cards.push({ name: name.charAt(0).toUpperCase() + name.slice(1), value: formatValue(e.unit, e.actual), sub: e.actual === null ? 'did not happen' : '', limit: `limit ${e.limit}`, status: e.pass ? 'pass' : 'fail' });
+    const bounded = name === 'replacement' ? boundNote(m.perFault.find((f) => f.replacementMs !== null && f.replacementMs === e.actual), 'replacement') : '';
+    cards.push({ name: name.charAt(0).toUpperCase() + name.slice(1), value: formatValue(e.unit, e.actual), sub: e.actual === null ? 'did not happen' : bounded, limit: `limit ${e.limit}`, status: e.pass ? 'pass' : 'fail' });
   }
   const invariants = result.invariants;
   if (invariants.length > 0) {

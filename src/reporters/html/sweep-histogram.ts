@@ -23,6 +23,8 @@ export interface HistogramView extends PlotFrame {
   markers: Array<{ x: number; labelX: number; labelY: number; top: number; anchor: 'start' | 'end'; colour: string; label: string; title: string }>;
   /** Share of all seeds at or below each value, a step line from 0 (bottom) to 100 % (top of the plot). */
   cumulativePath: string;
+  /** The x axis: values from domainMs[0] at plotLeft to domainMs[1] at plotRight (linear), for drawing beside it. */
+  domainMs: [number, number];
   xTicks: Array<{ x: number; label: string }>;
   yTicks: Array<{ y: number; label: string }>;
 }
@@ -78,12 +80,13 @@ export function binCounts(values: readonly number[], edges: readonly number[]): 
 /**
  * A histogram of one metric over the seeds of a sweep: bars of seeds per bin (d3-scale nice edges),
  * the cumulative share as a step line, p50/p95/p99/max marked, and a separate bar for seeds where it
- * never happened. Undefined when it happened in no seed.
+ * never happened. Undefined when it happened in no seed. `alsoCover`: values the x axis must reach
+ * too (a calibration's real runs, drawn beside it on the same axis).
  */
-export function histogramChart(name: string, values: readonly (number | null)[], dist: Distribution): HistogramView | undefined {
+export function histogramChart(name: string, values: readonly (number | null)[], dist: Distribution, alsoCover: readonly number[] = []): HistogramView | undefined {
   const happened = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   if (happened.length === 0) return undefined;
-  const edges = binEdges(happened[0]!, happened.at(-1)!, binCountFor(happened.length));
+  const edges = binEdges(Math.min(happened[0]!, ...alsoCover), Math.max(happened.at(-1)!, ...alsoCover), binCountFor(happened.length));
   const counts = binCounts(happened, edges);
   const x = scaleLinear()
     .domain([edges[0]!, edges.at(-1)!])
@@ -173,6 +176,7 @@ export function histogramChart(name: string, values: readonly (number | null)[],
     },
     markers,
     cumulativePath,
+    domainMs: [edges[0]!, edges.at(-1)!],
     xTicks: edges.filter((_, i) => i % every === 0).map((e) => ({ x: px(x(e)), label: tickLabel(e) })),
     yTicks: y
       .ticks(4)

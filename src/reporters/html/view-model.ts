@@ -1,7 +1,8 @@
 import type { FaultMetrics } from '../../measure/metrics.js';
-import type { RunResult } from '../../run/result.js';
+import type { RunResult, Verdict } from '../../run/result.js';
 import { formatClock, formatCount, formatMs, formatWhen, reproduceCommand } from '../format.js';
 import type { RunContext } from '../reporter.js';
+import { boundBar, flaggedFigures, type BoundBar } from './bound-bars.js';
 import { cardsOf, type Card } from './cards.js';
 import { faultSpansOf, markersOf, MARKER_KINDS } from './markers.js';
 import { swimlaneChart, TONE_FILL, type SwimlaneView } from './swimlane-chart.js';
@@ -24,13 +25,15 @@ interface DetailChart {
 export interface ReportView {
   title: string;
   banner: {
-    verdict: 'pass' | 'fail';
+    verdict: Verdict;
     verdictText: string;
     scenario: string;
     description: string;
     facts: Array<{ name: string; value: string; title: string }>;
     reproduce: string;
     failed: string[];
+    /** Figures outside the bounds the configuration implies. */
+    flagged: string[];
   };
   cards: Card[];
   timeline: TimelineChartView;
@@ -38,7 +41,7 @@ export interface ReportView {
   details: DetailChart[];
   swimlanes: SwimlaneView | undefined;
   toneLegend: Array<{ label: string; fill: string }>;
-  faults: Array<{ cells: string[]; planned: boolean }>;
+  faults: Array<{ cells: Array<{ text: string; bar?: BoundBar }>; planned: boolean }>;
   events: { rows: Array<{ time: string; component: string; type: string; detail: string; tone: string }>; components: string[]; total: number; note: string };
   scenarioYaml: string;
   environment: Array<{ name: string; value: string }>;
@@ -72,24 +75,29 @@ function detailCharts(result: RunResult): DetailChart[] {
   });
 }
 
+/** Per-fault table cells; detection, switch, time to switch, RTO and failback carry the bar of their bound. */
 function faultRows(perFault: readonly FaultMetrics[]): ReportView['faults'] {
+  const cell = (text: string, f?: FaultMetrics, figure?: string) => {
+    const bar = f && figure ? boundBar(f, figure) : undefined;
+    return bar ? { text, bar } : { text };
+  };
   return perFault.map((f) => ({
     planned: f.planned,
     cells: [
-      f.faultId,
-      f.planned ? `${f.action} (planned)` : f.action,
-      f.target,
-      formatClock(f.injectedAtMs),
-      f.removedAtMs === null ? 'still active' : formatClock(f.removedAtMs),
-      f.firstNoticedMs === null ? '—' : `${formatMs(f.firstNoticedMs)} (${f.firstNoticedBy})`,
-      f.detectionMs === null ? '—' : `${formatMs(f.detectionMs)}${f.detectedBy ? ` (${f.detectedBy}${f.detectedVia ? `: ${f.detectedVia}` : ''})` : ''}`,
-      formatMs(f.switchMs),
-      formatMs(f.timeToSwitchMs),
-      formatMs(f.rtoMs),
-      formatMs(f.firstSuccessMs),
-      formatMs(f.failbackMs),
-      formatMs(f.downtimeMs),
-      `${formatCount(f.errorCount)} / ${formatCount(f.requestCount)}`,
+      cell(f.faultId),
+      cell(f.planned ? `${f.action} (planned)` : f.action),
+      cell(f.target),
+      cell(formatClock(f.injectedAtMs)),
+      cell(f.removedAtMs === null ? 'still active' : formatClock(f.removedAtMs)),
+      cell(f.firstNoticedMs === null ? '—' : `${formatMs(f.firstNoticedMs)} (${f.firstNoticedBy})`),
+      cell(f.detectionMs === null ? '—' : `${formatMs(f.detectionMs)}${f.detectedBy ? ` (${f.detectedBy}${f.detectedVia ? `: ${f.detectedVia}` : ''})` : ''}`, f, 'detection'),
+      cell(formatMs(f.switchMs), f, 'switch'),
+      cell(formatMs(f.timeToSwitchMs), f, 'timeToSwitch'),
+      cell(formatMs(f.rtoMs), f, 'rto'),
+      cell(formatMs(f.firstSuccessMs)),
+      cell(formatMs(f.failbackMs), f, 'failback'),
+      cell(formatMs(f.downtimeMs)),
+      cell(`${formatCount(f.errorCount)} / ${formatCount(f.requestCount)}`),
     ],
   }));
 }
@@ -132,7 +140,7 @@ export function buildReportView(result: RunResult, context: RunContext = {}): Re
   const windows = faultSpansOf(result.metrics.perFault, result.durationMs);
   const lanes = buildLanes(result.events, result.durationMs);
   const commit = context.scenarioCommit;
-  const verdictText = result.verdict === 'pass' ? 'PASS' : 'FAIL';
+  const verdictText = result.verdict.toUpperCase();
   return {
     title: `${result.scenario.name} — ${verdictText} — faildrill`,
     banner: {
@@ -151,7 +159,11 @@ export function buildReportView(result: RunResult, context: RunContext = {}): Re
         { name: 'faildrill', value: result.faildrill.version, title: '' },
       ],
       reproduce,
-      failed: result.expectations.filter((e) => !e.pass).map((e) => e.message),
+      failed: [
+        ...(result.stop ? [`${result.verdict} at ${formatClock(result.stop.atMs)}: ${result.stop.message} (stop condition ${result.stop.condition} ${result.stop.limit}); every fault undone, the run ended at ${formatClock(result.stop.endedAtMs ?? result.durationMs)}`] : []),
+        ...result.expectations.filter((e) => !e.pass).map((e) => e.message),
+      ],
+      flagged: flaggedFigures(result.metrics.perFault),
     },
     cards: cardsOf(result),
     timeline: timelineChart(result.timeline, { fromMs: 0, toMs: result.durationMs, title: 'whole run', markers, windows, labelMarkers: false, height: 320 }),

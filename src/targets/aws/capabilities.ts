@@ -15,7 +15,7 @@ const none = { support: 'no', how: '—' } as const;
 export const awsCapabilities: TargetCapabilities = {
   layers: {
     dns: { support: 'yes', how: 'Route 53 API (emulator stores it); health checks evaluated and DNS answered (A or CNAME members) by faildrill on loopback' },
-    loadBalancer: { support: 'yes', how: 'ELBv2 API (emulator stores it); target health evaluated and the listener served by faildrill on loopback' },
+    loadBalancer: { support: 'yes', how: 'ELBv2 API (emulator stores it); target health evaluated and the listener served by faildrill on loopback', kinds: ['alb'] },
     vip: none,
     database: {
       support: 'yes',

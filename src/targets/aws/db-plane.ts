@@ -5,7 +5,8 @@ import type { EventDetail } from '../../measure/events.js';
 import { replicationLagMs } from '../../scenario/replication-lag.js';
 import type { DatabaseSpec, Scenario } from '../../scenario/schema.js';
 import { boundedPoll } from './dataplane/bounded-poll.js';
-import { idRanges } from './dataplane/db-ids.js';
+import { idRanges } from '../../measure/write-ids.js';
+import { writeLossEvents } from '../../measure/write-loss.js';
 import { DbStore } from './dataplane/db-store.js';
 import { AppWrites } from './dataplane/db-writes.js';
 import type { DatabaseResources } from './provision/resources.js';
@@ -83,6 +84,8 @@ export class DbPlane {
       untilMs: options.scenario.durationMs,
       phaseMs: rng.next() * (1000 / spec.writeRate),
       timeoutMs: WRITE_TIMEOUT_MS,
+      onResumed: ({ id, member, sinceMs, unavailableMs }) =>
+        options.emit('db', 'writes.resumed', { database: spec.id, writer: member, id, sinceMs: Math.round(sinceMs), unavailableMs: Math.round(unavailableMs) }),
     });
   }
 
@@ -262,19 +265,9 @@ export class DbPlane {
     this.#announceFailover(to, `RDS reports ${to} as the writer`, 0);
     const held = this.#stores.get(to)!.committed;
     const acked = this.#writes.acked.filter((a) => a.ackedAtMs <= nowMs);
-    const lost = acked.filter((a) => !held.has(a.id));
-    this.options.emit('db', 'writes.checked', { database: this.spec.id, writer: to, acked: acked.length, missing: lost.length });
-    if (lost.length > 0) {
-      const lostAtMs = this.#lostAtMs ?? nowMs;
-      const oldestMs = Math.min(...lost.map((a) => a.ackedAtMs));
-      this.options.emit('db', 'data.lost', {
-        database: this.spec.id,
-        target: from,
-        writes: lost.length,
-        rpoMs: Math.max(0, Math.round(lostAtMs - oldestMs)),
-        ids: idRanges(lost.map((a) => a.id)),
-      });
-    }
+    const check = writeLossEvents({ database: this.spec.id, from, to }, acked, (id) => held.has(id), this.#lostAtMs ?? nowMs);
+    this.options.emit('db', 'writes.checked', check.checked);
+    if (check.lost) this.options.emit('db', 'data.lost', check.lost);
     for (const [member, store] of this.#stores) store.writer = member === to;
     this.#writer = to;
     this.#lostAtMs = undefined;

@@ -32,6 +32,8 @@ export interface NotifyPlaneOptions {
   metricIntervalMs: number;
   /** How often the alarms' states are read back (`cloudwatch`/`alarm` events on change). */
   alarmPollMs: number;
+  /** Alarms of the scenario's stop conditions (`abort.alarms`, by name), read back with the run's own. */
+  stopAlarms?: readonly string[];
 }
 
 /** A failover notification: the controller's {@link Notification} with the event's detail and wall time, which SnsNotifier spreads into the message. */
@@ -109,7 +111,9 @@ export class NotifyPlane {
       };
       this.#metricTimer = setTimeout(tick, this.options.metricIntervalMs);
     }
-    if (this.options.resources.alarms.length > 0) {
+    if (this.#alarmNames().length > 0) {
+      // stop conditions are judged from the first read on, as FIS refuses to start with an alarm in ALARM
+      if (this.options.stopAlarms?.length) void this.#readAlarms();
       const poll = () => {
         if (this.#closed) return;
         void this.#readAlarms().finally(() => {
@@ -178,17 +182,22 @@ export class NotifyPlane {
     }
   }
 
+  /** The run's own alarms and those of its stop conditions. */
+  #alarmNames(): string[] {
+    return [...new Set([...this.options.resources.alarms.map((a) => a.name), ...(this.options.stopAlarms ?? [])])];
+  }
+
   async #readAlarms(): Promise<void> {
     const { clients, resources } = this.options;
     const emit = this.#emit.bind(this);
     try {
-      const answer = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: resources.alarms.map((a) => a.name) }));
+      const answer = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: this.#alarmNames() }));
       for (const alarm of answer.MetricAlarms ?? []) {
         const name = alarm.AlarmName ?? '';
         const state = alarm.StateValue ?? 'unknown';
         if (this.#alarmStates.get(name) === state) continue;
         this.#alarmStates.set(name, state);
-        const watches = resources.alarms.find((a) => a.name === name)?.watches ?? '';
+        const watches = resources.alarms.find((a) => a.name === name)?.watches ?? (this.options.stopAlarms?.includes(name) ? 'stop condition' : '');
         emit('cloudwatch', 'alarm', { alarm: name, watches, state, reason: alarm.StateReason ?? '', evaluatedBy: 'the CloudWatch endpoint' });
       }
     } catch (err) {

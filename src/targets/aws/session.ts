@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FailoverController } from '../../controller/controller.js';
 import type { LoadBalancerPort } from '../../controller/ports.js';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { UsageError } from '../../errors.js';
+import { alarmNameOf } from '../../scenario/abort-schema.js';
 import { HttpProbePort } from '../../load/http-probe.js';
 import { OpenLoopLoad } from '../../load/open-loop.js';
 import { EventLog, type EventDetail } from '../../measure/events.js';
@@ -175,6 +177,7 @@ export class AwsSession implements Session {
     const resources = result.resources;
     this.#resources = resources;
     this.#abortPoint();
+    await this.#checkStopAlarms(clients);
     const bootMsOf = (serverId: string) => scenario.setup.servers.find((s) => s.id === serverId)?.bootMs;
     const instances = Object.entries(resources.instances).map(([serverId, r]) => ({ instanceId: r.instanceId, serverId, address: r.privateIp, bootMs: bootMsOf(serverId) }));
     this.#servers = await InstanceServers.start({
@@ -293,6 +296,7 @@ export class AwsSession implements Session {
       healthOf: (id) => this.#dns?.health(id),
       metricIntervalMs: scenario.setup.dns?.healthCheck.intervalMs ?? 10_000,
       alarmPollMs: ALARM_POLL_MS,
+      stopAlarms: this.#stopAlarms,
     });
     const notify = this.#notify;
     this.events.subscribe((event) => notify.observe(event));
@@ -305,6 +309,22 @@ export class AwsSession implements Session {
         ? { database: this.#db.port(new RdsDatabasePort(clients.rds, clients.cloudwatch, resources, { emit: this.#emit }, emulated ? { replicaPromotion: 'recorded' } : {})) }
         : {}),
     };
+  }
+
+  /** The CloudWatch alarms of the scenario's stop conditions, by name. */
+  get #stopAlarms(): string[] {
+    return (this.scenario.abort?.alarms ?? []).map(alarmNameOf);
+  }
+
+  /** A stop condition that names no alarm on this endpoint could never trip: refused (exit 2) before the drill begins. */
+  async #checkStopAlarms(clients: AwsConnectionHandle['clients']): Promise<void> {
+    const names = this.#stopAlarms;
+    if (names.length === 0) return;
+    const answer = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names }));
+    const found = new Set((answer.MetricAlarms ?? []).map((a) => a.AlarmName));
+    const missing = names.filter((n) => !found.has(n));
+    if (missing.length > 0)
+      throw new UsageError(`${this.options.file ?? 'scenario'}: abort.alarms: no CloudWatch alarm named ${missing.join(', ')} on the ${this.#connection!.mode} endpoint (a stop condition must watch an alarm that exists)`);
   }
 
   #abortPoint(): void {

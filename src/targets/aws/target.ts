@@ -23,5 +23,9 @@ export const awsTarget: Target = {
   preflight: async (_scenario, settings) => missingEmulators(emulatorsFor(settings)),
   // the session pulls in the AWS SDK: loaded only when an aws run starts, so every other command starts fast
   open: async (scenario, options) => (await import('./session.js')).AwsSession.open(scenario, options),
-  cleanup: async () => (await import('./cleanup-target.js')).cleanupAwsTarget(),
+  describe: async (scenario, { settings }) => (await import('./describe.js')).describeAws(scenario, settings),
+  cleanup: async ({ run }) =>
+    run === undefined
+      ? (await import('./cleanup-target.js')).cleanupAwsTarget()
+      : { removed: [], skipped: [`--run ${run}: the aws target cleans whole endpoints, not single runs; nothing done`], errors: [] },
 };

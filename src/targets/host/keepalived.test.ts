@@ -21,7 +21,7 @@ describe('keepalived.conf from a scenario', () => {
     expect(a).toMatch(/interval 5\n\s+timeout 1\n\s+weight -20\n\s+fall 2\n\s+rise 2\n/);
     expect(a).toMatch(/track_script \{\n\s+check_app\n/);
     expect(a).toContain(`${plan.vip}/24 dev eth0`);
-    expect(a).toMatch(/check\.sh 80 0\.980"/);
+    expect(a).toContain(`check.sh 80 0.980 /run/faildrill/run-1/check-runs-node-a.log"`);
     expect(keepalivedConfig(plan, s.setup.vip!, backup!)).toMatch(/state BACKUP\n\s+interface eth0\n\s+virtual_router_id 51\n\s+priority 90\n/);
   });
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../../scenario/schema.js';
 import { ARBITER_PORT } from './arbiter-endpoint.js';
+import { keepalivedBase, keepalivedCommand, keepalivedConfigFile, SERVICE_STOP_GRACE_MS } from './commands.js';
 import { NsProcess } from './process.js';
 import type { HostNode, HostPlan } from './topology.js';
 
@@ -38,7 +39,7 @@ export function keepalivedConfig(plan: HostPlan, vip: VipSpec, node: VipNodeSpec
   if (script) {
     lines.push(
       `vrrp_script ${script.name} {`,
-      `  script "${join(plan.dir, 'check.sh')} ${plan.appPort} ${(Math.max(10, script.timeoutMs - 20) / 1000).toFixed(3)}"`,
+      `  script "${join(plan.dir, 'check.sh')} ${plan.appPort} ${(Math.max(10, script.timeoutMs - 20) / 1000).toFixed(3)} ${scriptRunsFile(plan, node.server)}"`,
       `  interval ${seconds(script.intervalMs)}`,
       `  timeout ${seconds(script.timeoutMs)}`,
       `  weight ${script.weight}`,
@@ -127,7 +128,7 @@ export class KeepalivedNode {
   }
 
   get configFile(): string {
-    return join(this.plan.dir, `keepalived-${this.id}.conf`);
+    return keepalivedConfigFile(this.plan, this.id);
   }
 
   get process(): NsProcess | undefined {
@@ -143,13 +144,9 @@ export class KeepalivedNode {
     this.#starts++;
     this.state = 'init';
     this.priority = this.spec.priority;
-    const base = join(this.plan.dir, `keepalived-${this.id}`);
     this.#process = new NsProcess({
-      ns: this.host.ns,
-      role: `keepalived:${this.id}`,
-      command: 'keepalived',
-      args: ['-n', '-l', '-D', '-G', '-P', '-f', this.configFile, '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-i', this.id],
-      logFile: `${base}.log`,
+      ...keepalivedCommand(this.plan, this.id),
+      logFile: `${keepalivedBase(this.plan, this.id)}.log`,
       onLine: (line) => {
         const event = parseKeepalivedLine(line);
         if (!event) return;
@@ -165,8 +162,8 @@ export class KeepalivedNode {
     if (this.#process.pid) this.onProcess(this.#process.pid);
   }
 
-  async stop(onSignalled?: () => void): Promise<void> {
-    if (this.#process) await this.#process.stop(3_000, onSignalled);
+  async stop(onSignalled?: () => void, graceMs = SERVICE_STOP_GRACE_MS): Promise<void> {
+    if (this.#process) await this.#process.stop(graceMs, onSignalled);
     else onSignalled?.();
     this.state = 'init';
   }
@@ -180,4 +177,9 @@ export class KeepalivedNode {
   get starts(): number {
     return this.#starts;
   }
+}
+
+/** Where node `server`'s track script logs its runs (see `CHECK_SCRIPT`). */
+export function scriptRunsFile(plan: HostPlan, server: string): string {
+  return join(plan.dir, `check-runs-${server}.log`);
 }

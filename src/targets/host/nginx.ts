@@ -5,6 +5,7 @@ import type { LoadBalancerPort } from '../../controller/ports.js';
 import type { EventDetail } from '../../measure/events.js';
 import type { LoadBalancerSpec, Scenario } from '../../scenario/schema.js';
 import { delay } from './exec.js';
+import { nginxCommand, nginxConfigFile, SERVICE_STOP_GRACE_MS } from './commands.js';
 import { NsProcess } from './process.js';
 import type { HostPlan } from './topology.js';
 
@@ -130,7 +131,7 @@ export class NginxLb {
   }
 
   get configFile(): string {
-    return join(this.plan.dir, 'nginx.conf');
+    return nginxConfigFile(this.plan);
   }
 
   get process(): NsProcess | undefined {
@@ -159,18 +160,15 @@ export class NginxLb {
     if (this.#process?.running) return;
     this.writeConfig();
     this.#process = new NsProcess({
-      ns: this.plan.lb!.ns,
-      role: 'nginx',
-      command: 'nginx',
-      args: ['-c', this.configFile, '-p', `${this.plan.dir}/`, '-e', join(this.plan.dir, 'nginx-error.log')],
+      ...nginxCommand(this.plan),
       logFile: join(this.plan.dir, 'nginx-stdout.log'),
     });
     if (this.#process.pid) this.onProcess(this.#process.pid);
     this.#down.clear();
   }
 
-  async stop(onSignalled?: () => void): Promise<void> {
-    if (this.#process) await this.#process.stop(3_000, onSignalled);
+  async stop(onSignalled?: () => void, graceMs = SERVICE_STOP_GRACE_MS): Promise<void> {
+    if (this.#process) await this.#process.stop(graceMs, onSignalled);
     else onSignalled?.();
   }
 
@@ -220,12 +218,14 @@ export class NginxLb {
       const [msec, upstreamAddr, , status] = line.split('|');
       if (!upstreamAddr || !status || Number(status) >= 500) return;
       if (Number(msec) * 1000 < this.#changedAtEpochMs || Date.now() < this.#settleUntilEpochMs) return;
-      const last = upstreamAddr.split(/[,:]\s/).map((s) => s.trim()).at(-1)!;
-      const server = this.#byAddress.get(last);
+      const tried = upstreamAddr.split(/[,:]\s/).map((s) => s.trim());
+      const server = this.#byAddress.get(tried.at(-1)!);
       if (!server) return;
       if (this.#down.delete(server) && this.#armed)
         this.emit('lb', 'target.health', { loadBalancer: this.lb.id, targetGroup: this.#groupOf(server), target: server, health: 'healthy', reason: 'nginx: answered again' });
-      if (this.#routable.includes(server)) return;
+      // a request nginx retried on the next server (proxy_next_upstream) still went to the first one first:
+      // new requests move only once nginx disables that server (the error log's max_fails line)
+      if (tried.length > 1 || this.#routable.includes(server)) return;
       const group = this.#groupOf(server);
       const sameGroup = this.#routable.filter((s) => this.#groupOf(s) === group);
       this.#route([...sameGroup, server]);

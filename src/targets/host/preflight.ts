@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import type { Missing } from '../../run/target.js';
 import type { Scenario } from '../../scenario/schema.js';
-import { missingPrograms } from './programs/locate.js';
+import { missingPrograms, programFile } from './programs/locate.js';
+import { patroniRequirements } from './patroni/requirements.js';
+import { DB_PROBER_PROGRAM } from './db-checks.js';
+import { DNS_SERVER_PROGRAM } from './db-endpoint/dns.js';
+import { pgBinDir } from './postgres/bin.js';
+import { PG_OS_USER, postgresIds } from './postgres/folders.js';
+import { WAL_RELAY_PROGRAM } from './postgres/wal-delay.js';
 
 /** A program on PATH (or in the sbin folders root's PATH usually has). */
 export function findProgram(name: string): string | undefined {
@@ -46,6 +52,8 @@ export function hostRequirements(scenario: Scenario): Requirement[] {
   ];
   if (scenario.setup.vip) reqs.push(program('keepalived', 'keepalived', 'setup.vip (VRRP)'));
   if (scenario.setup.loadBalancer) reqs.push(program('nginx', 'nginx', 'setup.loadBalancer (nginx upstreams)'));
+  if (scenario.setup.database) reqs.push(...databaseRequirements());
+  reqs.push(...patroniRequirements(scenario, findProgram));
   reqs.push({
     name: 'autocannon',
     why: 'client load',
@@ -72,6 +80,34 @@ export function hostRequirements(scenario: Scenario): Requirement[] {
     install: 'npm run build',
   });
   return reqs;
+}
+
+/** What `setup.database` needs: PostgreSQL's server programs, its OS user, setpriv, and the compiled database helpers. */
+function databaseRequirements(): Requirement[] {
+  const present = (check: () => unknown) => () => {
+    try {
+      check();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return [
+    {
+      name: 'PostgreSQL server programs (postgres, initdb, pg_basebackup, pg_rewind)',
+      why: 'setup.database: the primary and the streaming standby',
+      present: present(pgBinDir),
+      install: 'apt-get install postgresql',
+    },
+    { name: `the '${PG_OS_USER}' user`, why: 'PostgreSQL refuses to run as root', present: present(postgresIds), install: 'apt-get install postgresql' },
+    { name: 'setpriv', why: 'runs PostgreSQL as its user inside a namespace', present: () => findProgram('setpriv') !== undefined, install: 'apt-get install util-linux' },
+    {
+      name: 'compiled database helpers',
+      why: 'the PostgreSQL checks, the WAL delay line and the writer\'s DNS server (endpoint mode dns) run as node programs from dist/',
+      present: () => [DB_PROBER_PROGRAM, WAL_RELAY_PROGRAM, DNS_SERVER_PROGRAM].every((p) => existsSync(programFile(p))),
+      install: 'npm run build',
+    },
+  ];
 }
 
 /** What this machine lacks to run `scenario` on the host target (empty when nothing). Touches nothing. */

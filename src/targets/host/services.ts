@@ -4,15 +4,28 @@ import type { EventDetail } from '../../measure/events.js';
 import type { KeepalivedNode } from './keepalived.js';
 import type { NginxLb } from './nginx.js';
 import { NsProcess } from './process.js';
-import { programFile } from './programs/locate.js';
+import { appCommand, SERVICE_STOP_GRACE_MS, serviceCommand } from './commands.js';
 import type { HostPlan } from './topology.js';
 
 type Emit = (component: string, type: string, detail: EventDetail) => void;
 
-/** Grace before SIGKILL when a fault stops an app. */
-const APP_STOP_GRACE_MS = 3_000;
 /** How long a restarted app may take to answer /health before the restart counts as done anyway. */
 const APP_RESTART_HEALTHY_MS = 5_000;
+
+/** The database layer's part in the services: what a writing app is given and hears, and service `postgres` on the members. */
+export interface DatabaseServices {
+  /** Extra arguments of the app on `server` (its write configuration); undefined for an app that does not write. */
+  appArgs(server: string): string[] | undefined;
+  /** The app on `server` started (its stdin is open for the run's start line). */
+  appStarted(server: string, app: NsProcess): void;
+  /** A line the app on `server` printed (its write rows). */
+  appLine(server: string, line: string): void;
+  /** Whether `server` runs PostgreSQL (a database member: it runs no app). */
+  has(server: string): boolean;
+  stop(server: string, onSignalled: () => void): Promise<void>;
+  start(server: string): Promise<void>;
+  pids(server: string): number[];
+}
 
 /** What the services need from the run around them. */
 export interface ServiceContext {
@@ -36,6 +49,7 @@ export class HostServices implements FaultHost {
   readonly apps = new Map<string, NsProcess>();
   readonly keepalived = new Map<string, KeepalivedNode>();
   nginx?: NginxLb;
+  database?: DatabaseServices;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -60,20 +74,28 @@ export class HostServices implements FaultHost {
   /** Starts the app server on `server` (the compiled `programs/app-server.js`). */
   startApp(server: string): void {
     const { plan, lifetimeMs, track } = this.ctx;
-    const node = this.#node(server);
+    this.#node(server);
+    const db = this.database;
+    const writes = db?.appArgs(server);
+    const command = appCommand(plan, server, lifetimeMs, writes);
     const app = new NsProcess({
-      ns: node.ns,
-      role: `app:${server}`,
-      command: process.execPath,
-      args: [programFile('targets/host/programs/app-server'), server, String(plan.appPort), String(lifetimeMs)],
+      ...command,
       logFile: join(plan.dir, `app-${server}.log`),
+      ...(writes && db ? { stdin: true, onLine: (line: string) => db.appLine(server, line) } : {}),
     });
-    if (app.pid) track(`app:${server}`, node.ns)(app.pid);
+    if (app.pid) track(command.role, command.ns)(app.pid);
     this.apps.set(server, app);
+    if (writes) db?.appStarted(server, app);
+  }
+
+  /** Whether `server` runs the app: every server but the database members (they run PostgreSQL). */
+  runsApp(server: string): boolean {
+    return this.ctx.plan.servers.has(server) && !this.database?.has(server);
   }
 
   hasService(server: string, service: HostService): boolean {
-    if (service === 'app') return this.ctx.plan.servers.has(server);
+    if (service === 'app') return this.runsApp(server);
+    if (service === 'postgres') return this.database?.has(server) ?? false;
     if (service === 'keepalived') return this.keepalived.has(server);
     return this.nginx !== undefined;
   }
@@ -81,11 +103,14 @@ export class HostServices implements FaultHost {
   async stopService(server: string, service: HostService, onSignalled: () => void): Promise<void> {
     if (service === 'app') {
       const app = this.apps.get(server);
-      if (app) await app.stop(APP_STOP_GRACE_MS, onSignalled);
+      if (app) await app.stop(SERVICE_STOP_GRACE_MS, onSignalled);
       else onSignalled();
     } else if (service === 'keepalived') {
       const node = this.keepalived.get(server);
       if (node) await node.stop(onSignalled);
+      else onSignalled();
+    } else if (service === 'postgres') {
+      if (this.database) await this.database.stop(server, onSignalled);
       else onSignalled();
     } else if (this.nginx) await this.nginx.stop(onSignalled);
     else onSignalled();
@@ -97,23 +122,30 @@ export class HostServices implements FaultHost {
       this.startApp(server);
       if (!this.ctx.signal.aborted) await this.ctx.waitHealthy(server, APP_RESTART_HEALTHY_MS).catch(() => undefined);
     } else if (service === 'keepalived') this.keepalived.get(server)?.start();
+    else if (service === 'postgres') await this.database?.start(server);
     else this.nginx?.start();
     this.ctx.emit('server', 'service', { server, service, state: 'started' });
   }
 
+  /** The command that starts `service` on `server` (a restart after service-stop runs the same). */
+  startCommand(server: string, service: HostService): { ns: string; command: string; args: string[] } {
+    return serviceCommand(this.ctx.plan, server, service, this.ctx.lifetimeMs);
+  }
+
   servicePids(server: string, service: HostService): { ns: string; pids: number[] } {
     const { plan } = this.ctx;
+    if (service === 'postgres') return { ns: this.#node(server).ns, pids: this.database?.pids(server) ?? [] };
     const proc = service === 'app' ? this.apps.get(server) : service === 'keepalived' ? this.keepalived.get(server)?.process : this.nginx?.process;
     const ns = service === 'nginx' ? plan.lb!.ns : this.#node(server).ns;
     return { ns, pids: proc?.tree() ?? [] };
   }
 
-  /** Stops every service (in parallel); resolves once all have exited. */
-  async stopAll(): Promise<void> {
+  /** Stops every service (in parallel), each killed after `graceMs` if it has not exited; resolves once all have exited. */
+  async stopAll(graceMs = SERVICE_STOP_GRACE_MS): Promise<void> {
     const stops: Array<Promise<void>> = [];
-    for (const node of this.keepalived.values()) stops.push(node.stop());
-    if (this.nginx) stops.push(this.nginx.stop());
-    for (const app of this.apps.values()) stops.push(app.stop(2_000));
+    for (const node of this.keepalived.values()) stops.push(node.stop(undefined, graceMs));
+    if (this.nginx) stops.push(this.nginx.stop(undefined, graceMs));
+    for (const app of this.apps.values()) stops.push(app.stop(Math.min(graceMs, 2_000)));
     await Promise.allSettled(stops);
   }
 }

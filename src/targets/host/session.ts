@@ -8,6 +8,9 @@ import { SampleRecorder } from '../../measure/samples.js';
 import { SeededRng } from '../../random/seeded-rng.js';
 import type { FaultEffect, OpenOptions, Session, SessionRecord, TargetPorts, Undo } from '../../run/target.js';
 import type { Scenario } from '../../scenario/schema.js';
+import { trackScriptPhaseMs } from '../../scenario/script-phase.js';
+import { scriptRunsFile } from './keepalived.js';
+import { alignedStartEpochMs, scriptRunsEpochMs } from './script-schedule.js';
 import { nothingLeftBehind, runInvariants } from './invariants.js';
 import type { WallClock } from '../shared/wall-clock.js';
 import { setUp } from './setup.js';
@@ -17,15 +20,21 @@ import { listNamespaces } from './topology.js';
 import { ArbiterEndpoint } from './arbiter-endpoint.js';
 import { hostVirtualIpPort } from './vip-port.js';
 import { HostWorld } from './world.js';
+import { routedProbePort } from './db-checks.js';
 
 /** The load starts this long before the run's t0, so that its first probe falls on the run's first bucket. */
 export const LOAD_LEAD_MS = 1_500;
+
+/** How long past one script interval the session waits for the track script's first logged run. */
+const SCRIPT_LOG_SLACK_MS = 2_000;
 /** How long the end of a run waits for scheduled work still in flight (an injection, an operation). */
 const SETTLE_MS = 15_000;
 /** The same after an interrupt: the run must end within 2 s of the signal. */
 const SETTLE_ABORTED_MS = 300;
 /** After its last request, how long the load driver may take to report before it is stopped. */
 const LOAD_FINISH_SLACK_MS = 3_000;
+/** How long the end of a run waits for a database member's rejoin in flight (pg_rewind, restart, streaming). */
+const DB_SETTLE_MS = 60_000;
 
 /** A host run's facts for the result, beside the samples (`SessionRecord.extra.host`). */
 export interface HostRunInfo {
@@ -35,7 +44,7 @@ export interface HostRunInfo {
   setupMs: number;
   phaseOffsetMs: number;
   teardown: TeardownReport;
-  load: { autocannon: number; probe: number };
+  load: { driver: string; load: number; probe: number };
 }
 
 /**
@@ -110,8 +119,10 @@ export class HostSession implements Session {
     const world = this.#world;
     const vip = this.scenario.setup.vip;
     const nginx = world.services.nginx;
+    const db = world.database;
     return {
-      probe: world.probePort!,
+      probe: db && world.dbProbePort ? routedProbePort(world.probePort!, world.dbProbePort, (e) => db.members.includes(e)) : world.probePort!,
+      ...(world.dbFailover?.port ? { database: world.dbFailover.port } : {}),
       ...(nginx ? { loadBalancer: nginx.port } : {}),
       ...(vip && world.vipObserver
         ? {
@@ -128,7 +139,35 @@ export class HostSession implements Session {
   }
 
   /**
-   * Starts the run: waits the seeded phase offset of the track script, starts the load
+   * The run's time 0, {@link LOAD_LEAD_MS} from now at the earliest. With a track script, the time 0 at
+   * which real keepalived's schedule (logged by the script on the initial master) has the phase the
+   * simulator draws from the same seed ({@link trackScriptPhaseMs}): the script first runs that long
+   * after time 0, so a fault meets the same point of the script's cycle on both targets. Setup takes
+   * about the same time on every run: without this the first fault would always hit the same phase.
+   */
+  async #startTimeNs(signal: AbortSignal): Promise<bigint> {
+    const vip = this.scenario.setup.vip;
+    const script = vip?.trackScript;
+    const earliestNs = () => process.hrtime.bigint() + BigInt(LOAD_LEAD_MS) * 1_000_000n;
+    if (!vip || !script) return earliestNs();
+    const master = [...vip.nodes].sort((a, b) => b.priority - a.priority)[0]!.server;
+    const file = scriptRunsFile(this.#world.plan, master);
+    const deadline = Date.now() + script.intervalMs + SCRIPT_LOG_SLACK_MS;
+    let runs = scriptRunsEpochMs(file);
+    while (runs.length === 0 && Date.now() < deadline && !signal.aborted) {
+      await sleep(50, signal);
+      runs = scriptRunsEpochMs(file);
+    }
+    if (runs.length === 0) return earliestNs();
+    const phaseMs = trackScriptPhaseMs(this.rng.seed, vip.id, script.intervalMs);
+    const nowEpochMs = Date.now();
+    const nowNs = process.hrtime.bigint();
+    const t0EpochMs = alignedStartEpochMs(Math.max(...runs), script.intervalMs, phaseMs, nowEpochMs + LOAD_LEAD_MS);
+    return nowNs + BigInt(Math.round((t0EpochMs - nowEpochMs) * 1e6));
+  }
+
+  /**
+   * Starts the run: waits until {@link LOAD_LEAD_MS} before time 0 (aligned to the track script), starts the load
    * {@link LOAD_LEAD_MS} before t0 and, at t0, emits `run`/`start` and the VIP's and nginx's opening
    * state. Both waits end at once on abort; the run then starts (and ends) at once.
    */
@@ -136,18 +175,17 @@ export class HostSession implements Session {
     const { scenario } = this;
     const world = this.#world;
     const signal = this.#signal;
-    // keepalived runs its track script on a schedule that began at its start; setup takes about the
-    // same time on every run, so without this the first fault would always hit the same phase of it.
-    // A seeded offset within one interval draws the phase as the simulator does (uniform).
-    const script = scenario.setup.vip?.trackScript;
-    this.#phaseOffsetMs = script ? this.rng.fork('host.phase').int(0, script.intervalMs - 1) : 0;
+    const t0Ns = await this.#startTimeNs(signal);
+    this.#phaseOffsetMs = Math.max(0, Number(t0Ns - process.hrtime.bigint()) / 1e6 - LOAD_LEAD_MS);
     await sleep(this.#phaseOffsetMs, signal);
     if (!signal.aborted) {
-      world.clock.startAt(process.hrtime.bigint() + BigInt(LOAD_LEAD_MS) * 1_000_000n);
+      world.clock.startAt(t0Ns);
       world.load = new HostLoad({
         ns: world.plan.client.ns,
         dir: world.plan.dir,
         url: `${world.baseUrl(world.entryId)}/`,
+        driver: scenario.load.driver,
+        seed: this.rng.fork('load').seed,
         ratePerSec: scenario.load.ratePerSec,
         clients: scenario.load.clients,
         timeoutMs: scenario.load.timeoutMs,
@@ -158,6 +196,8 @@ export class HostSession implements Session {
         onProcess: world.track('load', world.plan.client.ns),
       });
       world.load.start(0);
+      world.database?.start(world.clock.t0Ns, (atMs, fn) => this.schedule(atMs, fn));
+      world.dbFailover?.start?.();
       await sleep(-world.clock.nowMs(), signal);
     }
     if (signal.aborted) world.clock.startAt(process.hrtime.bigint());
@@ -188,9 +228,13 @@ export class HostSession implements Session {
     const applied = await injectHostFault(fault, world.services, world.journal, onEffect);
     const key = ++this.#sequence;
     this.#active.set(key, { faultId: fault.id, applied });
+    const holds = [fault.target, ...(fault.peer ? [fault.peer] : [])];
+    for (const server of holds) world.faultsOn.set(server, (world.faultsOn.get(server) ?? 0) + 1);
     return async () => {
       if (!this.#active.delete(key)) return;
       await applied.undo();
+      for (const server of holds) world.faultsOn.set(server, (world.faultsOn.get(server) ?? 1) - 1);
+      if (!this.#signal.aborted) world.dbFailover?.faultsChanged();
     };
   }
 
@@ -221,16 +265,19 @@ export class HostSession implements Session {
     await world.load?.finish(interrupted ? 0 : scenario.load.timeoutMs + LOAD_FINISH_SLACK_MS);
     if (!interrupted) await world.vipObserver?.pollOnce();
     world.services.nginx?.unwatch();
+    if (!interrupted) await world.dbFailover?.settle(DB_SETTLE_MS);
+    await world.database?.report(interrupted).catch((err: Error) => this.events.emit('db', 'error', { message: `closing report: ${err.message}` }));
     const samples = (world.load?.recorder ?? new SampleRecorder(scenario.load.probeIntervalMs, scenario.durationMs)).finish();
-    const requests = world.load?.requests ?? { autocannon: 0, probe: 0 };
+    const requests = world.load?.requests ?? { load: 0, probe: 0 };
     this.events.emit('run', 'end', {
-      requests: requests.autocannon,
+      requests: requests.load,
       probes: requests.probe,
       resolutionMs: samples.resolutionMs,
       ...(aborted ? { aborted } : {}),
     });
     this.#live = false;
     const invariants = runInvariants(scenario, this.events.events);
+    if (world.database) invariants.push(world.database.fenceInvariant());
     const teardown = await this.#tearDown();
     teardown.errors.unshift(...undoErrors);
     invariants.push(nothingLeftBehind(teardown, await listNamespaces(`fd-${world.plan.tag}-`)));
@@ -241,7 +288,7 @@ export class HostSession implements Session {
       setupMs: this.#setupMs,
       phaseOffsetMs: this.#phaseOffsetMs,
       teardown,
-      load: { ...requests },
+      load: { driver: scenario.load.driver, ...requests },
     };
     return { samples, invariants, engineEvents: 0, extra: { host } };
   }
@@ -262,7 +309,7 @@ export class HostSession implements Session {
     this.#timers.close();
     this.#teardown ??= this.#undoActive().then(async (errors) => {
       await this.#arbiter.close().catch((err: Error) => errors.push(`arbiter: ${err.message}`));
-      const report = await teardownWorld(this.#world);
+      const report = await teardownWorld(this.#world, { interrupted: this.#signal.aborted });
       report.errors.unshift(...errors);
       return report;
     });

@@ -10,6 +10,7 @@ import { ARBITER_SCRIPT, CHECK_SCRIPT } from './programs/track-script.js';
 import { ARBITER_PORT, type ArbiterEndpoint } from './arbiter-endpoint.js';
 import { abortError, waitUntil } from '../shared/timers.js';
 import { buildTopology } from './topology.js';
+import { setUpDatabase } from './db-setup.js';
 import { VipObserver } from './vip.js';
 import type { Emit, HostWorld } from './world.js';
 
@@ -20,8 +21,9 @@ const ARBITER_LISTENING_MS = 10_000;
 const VIP_SETTLE_SLACK_MS = 10_000;
 
 /**
- * Builds a host run's world, journaling each thing before it is made: namespaces on a bridge, an app
- * per server, the prober, keepalived with its VIP observer, nginx; then waits until the setup is
+ * Builds a host run's world, journaling each thing before it is made: namespaces on a bridge, the
+ * PostgreSQL pair on the database members, an app per other server, the prober, keepalived with its
+ * VIP observer, nginx; then waits until the setup is
  * steady (apps healthy, the highest-priority node holding the VIP alone, nginx answering). Checks
  * `world.signal` between steps and inside every wait: an abort throws its reason; what exists by
  * then is the caller's to tear down.
@@ -45,9 +47,14 @@ export async function setUp(world: HostWorld, arbiter?: ArbiterEndpoint): Promis
   step();
   await buildTopology(plan, journal, signal);
   step();
-  for (const server of plan.servers.keys()) world.services.startApp(server);
+  if (scenario.setup.database) {
+    await setUpDatabase(world);
+    step();
+  }
+  const apps = [...plan.servers.keys()].filter((s) => world.services.runsApp(s));
+  for (const server of apps) world.services.startApp(server);
   startProber(world);
-  await Promise.all([...plan.servers.keys()].map((s) => world.waitHealthy(s, APPS_HEALTHY_MS)));
+  await Promise.all(apps.map((s) => world.waitHealthy(s, APPS_HEALTHY_MS)));
   step();
 
   const vip = scenario.setup.vip;

@@ -1,5 +1,6 @@
 import type { Target } from '../../run/target.js';
 import { hostCapabilities } from './capabilities.js';
+import { describeHost } from './describe.js';
 import { missingForHost } from './preflight.js';
 import { HostSession } from './session.js';
 import { cleanupHost } from './teardown.js';
@@ -15,8 +16,9 @@ export const hostTarget: Target = {
   deterministic: false,
   preflight: async (scenario) => missingForHost(scenario),
   open: (scenario, options) => HostSession.open(scenario, options),
-  cleanup: async ({ force }) => {
-    const report = await cleanupHost({ force });
+  describe: async (scenario, { seed }) => describeHost(scenario, seed),
+  cleanup: async ({ force, run }) => {
+    const report = await cleanupHost({ force, ...(run !== undefined ? { run } : {}) });
     return {
       removed: [
         { kind: 'iptables rules', items: report.rules },

@@ -1,8 +1,9 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { deleteRule } from '../../faults/host/inject.js';
 import { alive, delay, run, signal } from './exec.js';
 import { processStartTime, readJournal, runDirs, type JournalEntry, type UndoStep } from './journal.js';
+import { quitJournaledPostgres } from './postgres/cleanup.js';
 import { commandLine } from './process.js';
 import { listNamespaces, namespacePids } from './topology.js';
 import type { HostWorld } from './world.js';
@@ -84,6 +85,7 @@ export async function teardownRun(dir: string, options: { force?: boolean } = {}
     if (e.op !== 'fault' || undone.has(e.id)) continue;
     for (const step of e.steps) await undoStep(step, report).catch((err: Error) => report.errors.push(err.message));
   }
+  report.processes.push(...(await quitJournaledPostgres(entries, dir)));
   const namespaces = entries.filter((e) => e.op === 'netns').map((e) => (e as { name: string }).name);
   // Members first, the bridge's namespace last.
   const ordered = [...namespaces.filter((n) => !n.endsWith('-br')), ...namespaces.filter((n) => n.endsWith('-br'))];
@@ -107,16 +109,28 @@ export async function teardownRun(dir: string, options: { force?: boolean } = {}
   return report;
 }
 
+/** Whether the run folder `dir` (with its journal's start entry) is the run `run` names: its id, folder name or tag. */
+function isRun(run: string, dir: string, start: JournalEntry | undefined): boolean {
+  if (basename(dir) === run || basename(dir).endsWith(`-${run}`)) return true;
+  return start?.op === 'run' && (start.runId === run || start.tag === run);
+}
+
 /**
  * `faildrill cleanup`: undoes every host run that is no longer running (from its journal), then
- * removes any `fd-` namespace that no live run owns, with its processes.
+ * removes any `fd-` namespace that no live run owns, with its processes. With `run` (a run id or
+ * tag), only that run: its journal, and the namespaces named with its tag.
  */
-export async function cleanupHost(options: { force?: boolean } = {}): Promise<TeardownReport> {
+export async function cleanupHost(options: { force?: boolean; run?: string } = {}): Promise<TeardownReport> {
   const report = emptyReport();
   const liveTags = new Set<string>();
+  const tags = new Set<string>(options.run !== undefined && /^[0-9a-f]{6}$/.test(options.run) ? [options.run] : []);
   for (const dir of runDirs()) {
     const entries = readJournal(join(dir, 'journal.jsonl'));
     const start = entries.find((e) => e.op === 'run');
+    if (options.run !== undefined) {
+      if (!isRun(options.run, dir, start)) continue;
+      if (start?.op === 'run') tags.add(start.tag);
+    }
     if (!options.force && ownerAlive(entries)) {
       if (start && start.op === 'run') liveTags.add(start.tag);
       (report.skipped ??= []).push(`${dir} (run ${start && start.op === 'run' ? start.runId : '?'} still running, pid ${start && start.op === 'run' ? start.pid : '?'})`);
@@ -124,24 +138,37 @@ export async function cleanupHost(options: { force?: boolean } = {}): Promise<Te
     }
     merge(report, await teardownRun(dir, { force: true }));
   }
-  const strays = (await listNamespaces()).filter((ns) => ![...liveTags].some((tag) => ns.startsWith(`fd-${tag}-`)));
+  const candidates = await listNamespaces();
+  const ours = options.run === undefined ? candidates : candidates.filter((ns) => [...tags].some((tag) => ns.startsWith(`fd-${tag}-`)));
+  const strays = ours.filter((ns) => ![...liveTags].some((tag) => ns.startsWith(`fd-${tag}-`)));
   await Promise.all(strays.filter((n) => !n.endsWith('-br')).map((ns) => removeNamespace(ns, report)));
   for (const ns of strays.filter((n) => n.endsWith('-br'))) await removeNamespace(ns, report);
   return report;
 }
 
 /**
+ * How long a service gets after SIGTERM when the run was interrupted: keepalived takes about a second
+ * to leave (measured here), and an interrupted run must end within two; its namespace goes anyway.
+ */
+export const INTERRUPTED_STOP_GRACE_MS = 200;
+
+/**
  * Tears a host run's world down: stops the observers, services, load and prober, keeps the logs when
  * FAILDRILL_HOST_KEEP_LOGS names a folder, then undoes the rest from the journal (rules of faults not
  * undone, paused processes, namespaces) and removes the run's folder. Faults are the session's to undo
- * first; the journal catches any it could not.
+ * first; the journal catches any it could not. After an interrupt, services get
+ * {@link INTERRUPTED_STOP_GRACE_MS} to exit before they are killed.
  */
-export async function teardownWorld(world: HostWorld): Promise<TeardownReport> {
+export async function teardownWorld(world: HostWorld, options: { interrupted?: boolean } = {}): Promise<TeardownReport> {
   world.clock.close();
   world.probePort?.close();
+  world.dbProbePort?.close();
   world.services.nginx?.unwatch();
   await world.vipObserver?.stop().catch(() => undefined);
-  await Promise.allSettled([world.services.stopAll(), world.load?.stop(), world.prober?.stop(1_000)]);
+  const graceMs = options.interrupted ? INTERRUPTED_STOP_GRACE_MS : undefined;
+  await Promise.allSettled([world.services.stopAll(graceMs), world.load?.stop(), world.prober?.stop(graceMs ?? 1_000), world.dbProber?.stop(graceMs ?? 1_000)]);
+  await world.dbFailover?.close?.().catch(() => undefined);
+  await world.database?.close().catch(() => undefined);
   const keep = process.env.FAILDRILL_HOST_KEEP_LOGS;
   if (keep) keepLogs(world.journal.dir, keep);
   const report = await teardownRun(world.journal.dir, { force: true });

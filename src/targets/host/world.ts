@@ -10,10 +10,12 @@ import { HostServices } from './services.js';
 import { waitUntil } from '../shared/timers.js';
 import { planTopology, runTag, type HostPlan } from './topology.js';
 import type { VipObserver } from './vip.js';
+import type { HostDatabase } from './db-layer.js';
+import type { DatabaseFailover } from './db-port.js';
 import { runStamp } from '../../run/run-stamp.js';
 
 /** How long helper processes may live at most beyond the run (they also exit with their parent). */
-const LIFETIME_MARGIN_MS = 120_000;
+export const LIFETIME_MARGIN_MS = 120_000;
 
 export type Emit = (component: string, type: string, detail: EventDetail) => void;
 
@@ -33,10 +35,17 @@ export class HostWorld {
   probePort?: HostProbePort;
   vipObserver?: VipObserver;
   load?: HostLoad;
+  /** `setup.database`: the PostgreSQL pair and the apps' writes; who fails it over; the controller's PostgreSQL checks. */
+  database?: HostDatabase;
+  dbFailover?: DatabaseFailover;
+  dbProber?: NsProcess;
+  dbProbePort?: HostProbePort;
+  /** Faults active now, by the servers they hold (target and peer): a fenced database member rejoins once none holds it. */
+  readonly faultsOn = new Map<string, number>();
 
   constructor(
     readonly scenario: Scenario,
-    seed: number,
+    readonly seed: number,
     readonly emit: Emit,
     readonly signal: AbortSignal,
   ) {

@@ -4,7 +4,11 @@ import type { TargetCapabilities } from '../../run/capabilities.js';
 export const simCapabilities: TargetCapabilities = {
   layers: {
     dns: { support: 'yes', how: 'model: Route 53 checkers per region, 18 % rule, failover record, TTL caches' },
-    loadBalancer: { support: 'yes', how: 'model: target group health checks, fail-open, deregistration delay' },
+    loadBalancer: {
+      support: 'yes',
+      how: 'model: ALB target group health checks, fail-open, deregistration delay; nginx upstream with backup peers, passive checks (max_fails, fail_timeout), next peer within the request, reload',
+      kinds: ['alb', 'nginx'],
+    },
     vip: { support: 'yes', how: 'model: VRRPv2/v3 timers on a seeded phase, preempt, track_script, split brain, arbiter fencing script' },
     database: { support: 'yes', how: 'model: RDS Multi-AZ, Aurora, replica promotion, PostgreSQL streaming; lag, RPO' },
     autoscaling: { support: 'yes', how: 'model: EC2/ELB health, launch, registration, scale-up on failover' },

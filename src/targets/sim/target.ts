@@ -1,5 +1,6 @@
 import type { Target } from '../../run/target.js';
 import { simCapabilities } from './capabilities.js';
+import { describeSim } from './describe.js';
 import { SimSession } from './session.js';
 
 /** The deterministic in-memory simulator: the default target. Needs nothing from the machine. */
@@ -10,4 +11,5 @@ export const simTarget: Target = {
   deterministic: true,
   preflight: async () => [],
   open: async (scenario, { seed }) => new SimSession(scenario, seed),
+  describe: async (scenario) => describeSim(scenario),
 };

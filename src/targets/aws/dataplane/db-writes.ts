@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { Clock } from '../../../controller/ports.js';
-import { writeId } from './db-ids.js';
+import { writeId } from '../../../measure/write-ids.js';
+import { WriteOutageTracker } from '../../../measure/write-unavailability.js';
 
 /** What the write loop needs to know about the database. */
 export interface WriteTarget {
@@ -19,6 +20,8 @@ export interface AppWritesOptions {
   /** Seeded offset of the first write within one period. */
   phaseMs: number;
   timeoutMs: number;
+  /** A write went through after writes had failed: the write-unavailability window (first failed write sent → this one acknowledged). */
+  onResumed?: (resumed: { id: string; member: string; sinceMs: number; unavailableMs: number }) => void;
 }
 
 /** One acknowledged write. */
@@ -43,6 +46,7 @@ export class AppWrites {
   #latestDone = 0;
   #canWrite = true;
   #stopped = false;
+  readonly #outages = new WriteOutageTracker();
   readonly #inFlight = new Set<Promise<void>>();
   #loop?: Promise<void>;
 
@@ -81,10 +85,16 @@ export class AppWrites {
   async #write(n: number): Promise<void> {
     const id = writeId(n);
     const member = this.options.target.member();
+    const { clock } = this.options;
+    const sentMs = clock.nowMs();
     this.sent++;
     const ok = await post(`${this.options.target.urlOf(member)}/write/${id}`, this.options.timeoutMs);
-    if (ok) this.acked.push({ id, member, ackedAtMs: this.options.clock.nowMs() });
+    const endedMs = clock.nowMs();
+    if (ok) this.acked.push({ id, member, ackedAtMs: endedMs });
     else this.failed++;
+    if (!ok) this.#outages.failed(sentMs);
+    const outage = ok ? this.#outages.acked(sentMs, endedMs) : undefined;
+    if (outage) this.options.onResumed?.({ id, member, ...outage });
     if (n >= this.#latestDone) {
       this.#latestDone = n;
       this.#canWrite = ok;

@@ -90,6 +90,7 @@ const HOST = '127.0.0.1';
 export class InstanceServers {
   readonly #instances = new Map<string, Instance>();
   #closed = false;
+  #retryPending = false;
   #closing?: Promise<void>;
   #deadlineMs = Infinity;
   #lastPoll: Promise<void> = Promise.resolve();
@@ -231,6 +232,7 @@ export class InstanceServers {
         if (next === 'silent') instance.silent = await SilentListener.listen(HOST, instance.port);
       } catch (err) {
         this.options.onError?.(new Error(`instance ${instance.instanceId}: cannot listen on ${HOST}:${instance.port} again: ${(err as Error).message}`));
+        this.#retrySoon();
         continue;
       }
       this.options.onChange?.({
@@ -244,12 +246,31 @@ export class InstanceServers {
     }
   }
 
+  /**
+   * Looks again shortly after a listener could not open: while an instance is stopped its port is
+   * free, and on a busy machine an outgoing connection may hold it as its local port for a moment.
+   */
+  #retrySoon(): void {
+    const { clock } = this.options;
+    if (this.#retryPending || clock.nowMs() + RELISTEN_RETRY_MS >= this.#deadlineMs) return;
+    this.#retryPending = true;
+    void clock.sleep(RELISTEN_RETRY_MS).then(() => {
+      this.#retryPending = false;
+      return this.#closed ? undefined : this.refresh().catch(() => undefined);
+    });
+  }
+
   /** Keeps the instance's server shut until `readyAtMs` (it is booting), then looks again. */
   #holdUntil(instance: Instance, readyAtMs: number): void {
     const { clock } = this.options;
     instance.readyAtMs = readyAtMs;
-    const waitMs = readyAtMs - clock.nowMs();
-    if (waitMs > 0 && readyAtMs < this.#deadlineMs) void clock.sleep(waitMs + 1).then(() => (this.#closed ? undefined : this.refresh().catch(() => undefined)));
+    if (readyAtMs >= this.#deadlineMs) return;
+    // a timer may fire early by the length of the event-loop turn that set it (libuv's cached time): wait again
+    const wake = async (): Promise<void> => {
+      while (!this.#closed && instance.readyAtMs === readyAtMs && clock.nowMs() < readyAtMs) await clock.sleep(readyAtMs - clock.nowMs() + 1);
+      if (!this.#closed && instance.readyAtMs === readyAtMs) await this.refresh().catch(() => undefined);
+    };
+    void wake();
   }
 
   async #stopServing(instance: Instance): Promise<void> {
@@ -262,6 +283,8 @@ export class InstanceServers {
 }
 
 type Mode = 'serving' | 'silent' | 'closed';
+
+const RELISTEN_RETRY_MS = 100;
 
 /**
  * A port whose connections get no answer, as an instance behind a deny-all network ACL. The kernel of

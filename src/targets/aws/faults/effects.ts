@@ -1,5 +1,20 @@
-import { DeleteNetworkAclCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, FailoverDBClusterCommand, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  DeleteNetworkAclCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type StartInstancesCommandInput,
+  type StopInstancesCommandInput,
+  type TerminateInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  FailoverDBClusterCommand,
+  RebootDBInstanceCommand,
+  type FailoverDBClusterCommandInput,
+  type RebootDBInstanceCommandInput,
+} from '@aws-sdk/client-rds';
 import type { EventDetail } from '../../../measure/events.js';
 import { resourceName } from '../provision/tags.js';
 import type { AwsFault, AwsFaultContext, AwsUndoStep } from './context.js';
@@ -26,6 +41,18 @@ export interface PlannedEffect {
 
 const nothing = async () => undefined;
 
+/** The inputs of the effecting calls, shared by {@link planEffect} and the dry run (`describe.ts`). */
+export const effectInputs = {
+  stopInstances: (instanceId: string): StopInstancesCommandInput => ({ InstanceIds: [instanceId] }),
+  startInstances: (instanceId: string): StartInstancesCommandInput => ({ InstanceIds: [instanceId] }),
+  terminateInstances: (instanceId: string): TerminateInstancesCommandInput => ({ InstanceIds: [instanceId] }),
+  failoverDbCluster: (clusterId: string, standby: string | undefined): FailoverDBClusterCommandInput => ({
+    DBClusterIdentifier: clusterId,
+    ...(standby ? { TargetDBInstanceIdentifier: standby } : {}),
+  }),
+  rebootDbInstance: (dbInstanceId: string, forceFailover: boolean): RebootDBInstanceCommandInput => ({ DBInstanceIdentifier: dbInstanceId, ForceFailover: forceFailover }),
+};
+
 /**
  * Plans a fault's effect through the regular APIs, as FIS's action would do it (FIS actions
  * reference): stop → StopInstances (undo StartInstances), terminate → TerminateInstances,
@@ -43,11 +70,11 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
         steps: [{ kind: 'start-instances', instanceIds: [instanceId] }],
         discard: nothing,
         apply: async () => {
-          const stopped = await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+          const stopped = await ec2.send(new StopInstancesCommand(effectInputs.stopInstances(instanceId)));
           return {
             detail: { ...base, call: 'StopInstances', instanceId, instanceState: stopped.StoppingInstances?.[0]?.CurrentState?.Name ?? 'unknown' },
             undo: async () => {
-              await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+              await ec2.send(new StartInstancesCommand(effectInputs.startInstances(instanceId)));
             },
           };
         },
@@ -59,7 +86,7 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
         steps: [],
         discard: nothing,
         apply: async () => {
-          const terminated = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+          const terminated = await ec2.send(new TerminateInstancesCommand(effectInputs.terminateInstances(instanceId)));
           return { detail: { ...base, call: 'TerminateInstances', instanceId, instanceState: terminated.TerminatingInstances?.[0]?.CurrentState?.Name ?? 'unknown' } };
         },
       };
@@ -92,7 +119,7 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
         steps: [],
         discard: nothing,
         apply: async () => {
-          await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: clusterId, ...(db.standby ? { TargetDBInstanceIdentifier: db.standby } : {}) }));
+          await rds.send(new FailoverDBClusterCommand(effectInputs.failoverDbCluster(clusterId, db.standby)));
           const writer = await clusterWriter(ctx, clusterId);
           // the fault hits the writer's host: measurement follows traffic away from it (as the simulator's faultAffects)
           return {
@@ -109,7 +136,7 @@ export async function planEffect(ctx: AwsFaultContext, fault: AwsFault): Promise
         discard: nothing,
         apply: async () => {
           const zoneBefore = await instanceZone(ctx, db.writer);
-          await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: db.writer, ForceFailover: forceFailover }));
+          await rds.send(new RebootDBInstanceCommand(effectInputs.rebootDbInstance(db.writer, forceFailover)));
           const zoneAfter = await instanceZone(ctx, db.writer);
           const ignored = forceFailover && ctx.emulator === 'moto';
           return {

@@ -1,4 +1,4 @@
-import { CreateExperimentTemplateCommand, GetExperimentCommand, StartExperimentCommand, StopExperimentCommand, type FisClient } from '@aws-sdk/client-fis';
+import { CreateExperimentTemplateCommand, GetExperimentCommand, StartExperimentCommand, StopExperimentCommand, type FisClient, type StartExperimentCommandInput } from '@aws-sdk/client-fis';
 import { callerReference, runTagMap } from '../provision/tags.js';
 import type { AwsFault, AwsFaultContext } from './context.js';
 import { experimentTemplateInput } from './fis-template.js';
@@ -62,19 +62,18 @@ function emitState(ctx: AwsFaultContext, fault: AwsFault, experimentId: string, 
   });
 }
 
+/** StartExperiment's input for a fault's template: idempotent per run and fault, tagged with the run. */
+export function startExperimentInput(templateId: string, fault: Pick<AwsFault, 'id'>, resources: Pick<AwsFaultContext['resources'], 'runId' | 'scenario'>): StartExperimentCommandInput {
+  return { experimentTemplateId: templateId, clientToken: callerReference(resources.runId, `fis-experiment-${fault.id}`), tags: runTagMap(resources) };
+}
+
 /** StartExperiment on the fault's template; logs `fis`/`experiment` with its state (or FIS's absence). */
 export async function startExperiment(ctx: AwsFaultContext, fault: AwsFault, template: PreparedTemplate): Promise<RunningExperiment> {
   if (!template.available) {
     ctx.events.emit('fis', 'experiment', { faultId: fault.id, phase: 'start', state: 'unavailable', reason: template.reason });
     return { experimentId: undefined, reason: template.reason };
   }
-  const started = await ctx.clients.fis.send(
-    new StartExperimentCommand({
-      experimentTemplateId: template.templateId,
-      clientToken: callerReference(ctx.resources.runId, `fis-experiment-${fault.id}`),
-      tags: runTagMap(ctx.resources),
-    }),
-  );
+  const started = await ctx.clients.fis.send(new StartExperimentCommand(startExperimentInput(template.templateId, fault, ctx.resources)));
   const experimentId = started.experiment!.id!;
   ctx.track?.({ kind: 'fis:experiment', id: experimentId, runId: ctx.resources.runId });
   emitState(ctx, fault, experimentId, started.experiment?.state, 'start');

@@ -5,6 +5,8 @@ import {
   DescribeInstancesCommand,
   DescribeNetworkAclsCommand,
   ReplaceNetworkAclAssociationCommand,
+  type CreateNetworkAclCommandInput,
+  type CreateNetworkAclEntryCommandInput,
   type EC2Client,
   type NetworkAclEntry,
 } from '@aws-sdk/client-ec2';
@@ -98,16 +100,22 @@ export interface NetworkDisruption {
   associationId: string;
 }
 
+/** CreateNetworkAcl's input for the fault's NACL: in the run's VPC, tagged with the run. */
+export function denyAllAclInput(vpcId: string, label: RunLabel, name: string): CreateNetworkAclCommandInput {
+  return { VpcId: vpcId, TagSpecifications: [{ ResourceType: 'network-acl', Tags: runTags(label, name) }] };
+}
+
+/** CreateNetworkAclEntry's inputs: deny every protocol from and to 0.0.0.0/0, inbound then outbound. */
+export function denyAllEntryInputs(aclId: string): CreateNetworkAclEntryCommandInput[] {
+  return [false, true].map((Egress) => ({ NetworkAclId: aclId, RuleNumber: DENY_ALL_RULE_NUMBER, Protocol: '-1', RuleAction: 'deny', Egress, CidrBlock: '0.0.0.0/0' }));
+}
+
 /** Creates the fault's NACL in `vpcId` (tagged with the run), denying all traffic both ways, without associating it. */
 export async function createDenyAllAcl(ec2: EC2Client, vpcId: string, label: RunLabel, name: string): Promise<string> {
-  const acl = await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'network-acl', Tags: runTags(label, name) }] }));
+  const acl = await ec2.send(new CreateNetworkAclCommand(denyAllAclInput(vpcId, label, name)));
   const aclId = acl.NetworkAcl!.NetworkAclId!;
   try {
-    for (const Egress of [false, true]) {
-      await ec2.send(
-        new CreateNetworkAclEntryCommand({ NetworkAclId: aclId, RuleNumber: DENY_ALL_RULE_NUMBER, Protocol: '-1', RuleAction: 'deny', Egress, CidrBlock: '0.0.0.0/0' }),
-      );
-    }
+    for (const entry of denyAllEntryInputs(aclId)) await ec2.send(new CreateNetworkAclEntryCommand(entry));
   } catch (err) {
     await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: aclId })).catch(() => undefined);
     throw err;

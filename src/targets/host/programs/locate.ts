@@ -19,7 +19,8 @@ export function programFile(relative: string): string {
 export const HOST_PROGRAMS = {
   'app server': 'targets/host/programs/app-server',
   'health prober': 'targets/host/programs/prober',
-  'load driver': 'load/load-driver',
+  'open-loop load driver': 'load/open-loop-driver',
+  'autocannon load driver': 'load/autocannon-driver',
   'arbiter relay': 'targets/host/arbiter-relay',
 } as const;
 

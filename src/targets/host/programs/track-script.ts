@@ -2,11 +2,14 @@
  * keepalived's track script (`check.sh` in the run's folder): GET the local app's /health over
  * bash's /dev/tcp (a few ms to start, even on a loaded machine); exit 0 only on HTTP 200.
  * keepalived's own `timeout` ends a hung connect. It stays a bash script: keepalived runs it every
- * interval, and node would take far longer to start than the check itself.
- * argv: port timeoutSeconds
+ * interval, and node would take far longer to start than the check itself. Each run appends its start
+ * (`$EPOCHREALTIME`) to `runsFile`: the session reads keepalived's schedule from it.
+ * argv: port timeoutSeconds runsFile
  */
 export const CHECK_SCRIPT = `#!/bin/bash
 # faildrill track script: GET /health of the app on this host; 0 only on HTTP 200.
+LC_ALL=C
+printf '%s\\n' "$EPOCHREALTIME" >> "$3"
 exec 2>/dev/null
 exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 printf 'GET /health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idRanges, parseIdRanges, writeId, writeSeq } from './db-ids.js';
+import { idRanges, parseIdRanges, seqRanges, writeId, writeSeq } from './write-ids.js';
 
 describe('write id ranges', () => {
   it('compresses ids into ranges of their sequence numbers and reads them back', () => {
@@ -14,5 +14,10 @@ describe('write id ranges', () => {
     expect(writeSeq('x1')).toBeUndefined();
     expect(idRanges(['w2', 'other', 'w2', 'w1'])).toBe('1-2');
     expect(() => parseIdRanges('1-a')).toThrow(RangeError);
+  });
+
+  it('compresses bare sequence numbers the same way, duplicates once', () => {
+    expect(seqRanges([10, 3, 1, 2, 2, 7])).toBe('1-3,7,10');
+    expect(seqRanges([])).toBe('');
   });
 });

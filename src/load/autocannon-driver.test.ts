@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../targets/host/programs/app-server.js';
-import { LoadDriver, loadRow, parseLoadLine, type LoadRow } from './load-driver.js';
+import { AutocannonDriver } from './autocannon-driver.js';
+import { parseLoadLine, type LoadRow } from './load-row.js';
 
 let app: AppServer | undefined;
 afterEach(async () => {
@@ -8,25 +9,16 @@ afterEach(async () => {
   app = undefined;
 });
 
-describe('the load driver', () => {
-  it('writes one row per request: [source, startMs, latencyMs, ok, server, reason?], times to 0.01 ms', () => {
-    expect(loadRow('p', 12.3456, 0.987, true, 'web-1')).toEqual(['p', 12.35, 0.99, 1, 'web-1']);
-    expect(loadRow('a', 5, 1000, false, '', 'timeout')).toEqual(['a', 5, 1000, 0, '', 'timeout']);
-    expect(parseLoadLine(JSON.stringify(loadRow('a', 1, 2, false, '', 'refused')))).toEqual({ row: ['a', 1, 2, 0, '', 'refused'] });
-    expect(parseLoadLine('{"done":true,"recorded":10,"probes":4}')).toEqual({ summary: { done: true, recorded: 10, probes: 4 } });
-    expect(parseLoadLine('["x",1,2,1,"a"]')).toBeUndefined();
-    expect(parseLoadLine('app listening')).toBeUndefined();
-  });
-
+describe('the autocannon driver', () => {
   it(
-    'probes on a fixed interval and sends the rate, every answer naming the server',
+    'probes on a fixed interval and sends the rate through autocannon, every answer naming the server',
     async () => {
       app = await startAppServer({ id: 'web-1', port: 0, host: '127.0.0.1' });
       const probeIntervalMs = 50;
       const endAtMs = 1_500;
       const ratePerSec = 20;
       let out = '';
-      const driver = new LoadDriver(
+      const driver = new AutocannonDriver(
         {
           url: `http://127.0.0.1:${app.port}/`,
           t0Ns: String(process.hrtime.bigint()),
@@ -67,4 +59,44 @@ describe('the load driver', () => {
     },
     10_000,
   );
+
+  it('books a refused connection no faster than the rate, though autocannon retries it at once', async () => {
+    // a port nothing listens on: bind one, note it, close it
+    const gone = await startAppServer({ id: 'gone', port: 0, host: '127.0.0.1' });
+    const port = gone.port;
+    await gone.close();
+    const ratePerSec = 10;
+    const endAtMs = 1_200;
+    let out = '';
+    const driver = new AutocannonDriver(
+      {
+        url: `http://127.0.0.1:${port}/`,
+        t0Ns: String(process.hrtime.bigint()),
+        startAtMs: 0,
+        endAtMs,
+        ratePerSec,
+        connections: 1,
+        timeoutMs: 1_000,
+        probeIntervalMs: 100,
+        maxRequests: 100_000,
+        maxProbes: 100,
+      },
+      (text, done) => {
+        out += text;
+        done?.();
+      },
+    );
+    await driver.run();
+    await new Promise<void>((resolve) => driver.flush(resolve));
+    const load = out
+      .split('\n')
+      .map(parseLoadLine)
+      .filter((p): p is { row: LoadRow } => p !== undefined && 'row' in p && p.row[0] === 'a')
+      .map((p) => p.row);
+    expect(load.length).toBeGreaterThan(0);
+    expect(load.every((r) => r[3] === 0 && r[5] === 'refused')).toBe(true);
+    // at most the rate per whole second of the run it touched (autocannon runs whole seconds, one more when late)
+    const seconds = Math.ceil(endAtMs / 1000) + 1;
+    expect(load.length).toBeLessThanOrEqual(ratePerSec * seconds);
+  });
 });

@@ -1,3 +1,5 @@
+// Ids of the apps' writes, shared by the acknowledged-write checkers of the aws and host databases.
+
 /** The app's write ids: `w<n>`, n counting from 1 in the order the writes were sent. */
 export function writeId(n: number): string {
   return `w${n}`;
@@ -11,8 +13,12 @@ export function writeSeq(id: string): number | undefined {
 
 /** Write ids as ranges of their sequence numbers (`1-340,361-900`): an event detail holds thousands of ids in a few bytes. */
 export function idRanges(ids: Iterable<string>): string {
-  const seqs = [...ids].map(writeSeq).filter((n): n is number => n !== undefined);
-  seqs.sort((a, b) => a - b);
+  return seqRanges([...ids].map(writeSeq).filter((n): n is number => n !== undefined));
+}
+
+/** Sequence numbers (a database's bigint write ids) as ranges: `1-340,361-900`; duplicates count once. */
+export function seqRanges(numbers: Iterable<number>): string {
+  const seqs = [...numbers].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < seqs.length; ) {
     let j = i;

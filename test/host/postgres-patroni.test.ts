@@ -1,0 +1,117 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseIdRanges } from '../../src/measure/write-ids.js';
+import type { RunResult } from '../../src/run/result.js';
+import type { LoadedScenario } from '../../src/scenario/load.js';
+import { PATRONI_POLL_MS } from '../../src/targets/host/patroni/observer.js';
+import { failoverBoundMs, patroniSettings } from '../../src/targets/host/patroni/settings.js';
+import { assertNothingLeft, db, drill, figuresOf, figuresTable, recount, type Figures } from '../helpers/postgres-drill.js';
+
+/**
+ * Platform mode for real on the host target: Patroni (the pinned PyPI release) with etcd fails the
+ * database over by itself when the primary's node is cut off; faildrill watches and measures what the
+ * app's clients and writes saw. Then the same scenario with our controller failing over, so that the
+ * two can be compared on one fault. Bounds come from the scenario's Patroni timings (Patroni's
+ * dynamic configuration docs) and its controller health check, never from a run.
+ */
+const PATRONI = 'scenarios/host-postgres-patroni.yaml';
+/**
+ * The leader refreshes its key once per HA loop: every loop_wait plus the loop's own run time, which
+ * on a loaded two-core machine we allow a second for. The key cannot lapse sooner than
+ * ttl − (loop_wait + run time) after the cut.
+ */
+const LOOP_RUN_MS = 1_000;
+/** The observer's resolution: a poll every PATRONI_POLL_MS and a request of at most 1 s. */
+const OBSERVER_SLACK_MS = PATRONI_POLL_MS + 1_000;
+/** A check's own latency and late timers on a busy machine (as in postgres-drill.test.ts). */
+const CHECK_SLACK_MS = 300;
+
+const table: Array<{ run: string; host: Figures; sim: Figures }> = [];
+
+/** The app's next write after the switch, seen by the load's next probe. */
+const nextWriteMs = (loaded: LoadedScenario) => 1000 / loaded.scenario.setup.database!.writeRate + loaded.scenario.load.probeIntervalMs;
+
+/** The checker's count is exact: one check at the writer change, its ids recounted apart from it and missing everywhere. */
+function assertLostCounted(result: RunResult, newWriter: string): void {
+  const checks = db(result.events, 'writes.checked');
+  expect(checks).toHaveLength(1);
+  expect(Number(checks[0]!.detail.acked)).toBeGreaterThan(0);
+  const lost = db(result.events, 'data.lost')[0];
+  const ids = lost ? [...parseIdRanges(String(lost.detail.ids))] : [];
+  expect(result.metrics.lostWrites).toBe(ids.length);
+  expect(Number(checks[0]!.detail.missing)).toBe(ids.length);
+  expect(recount(result.events, newWriter)).toEqual(ids);
+}
+
+/** The old primary acknowledged no write from its demotion on (a split brain would), and came back as a replica once the cut ended. */
+function assertDemoted(result: RunResult, member: string): void {
+  const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes');
+  expect(invariant?.pass, invariant?.message).toBe(true);
+  expect(db(result.events, 'fenced').map((e) => e.detail.member)).toEqual([member]);
+  const rejoined = db(result.events, 'rejoined');
+  expect(rejoined.map((e) => e.detail.member)).toEqual([member]);
+  expect(rejoined[0]!.atMs).toBeGreaterThanOrEqual(result.metrics.perFault[0]!.removedAtMs!);
+}
+
+describe('host target: PostgreSQL failed over by Patroni (platform mode), and by our controller on the same fault', () => {
+  afterAll(() => {
+    process.stdout.write(`postgres drills, Patroni beside our controller (host and sim):\n${figuresTable(table)}\n`);
+  });
+
+  it(
+    "Patroni: the cut-off primary's leader key lapses within ttl, the standby leads within ttl + loop_wait + retry_timeout, lost writes counted exactly; nothing left",
+    async () => {
+      const { loaded, record, result, sim } = await drill(PATRONI);
+      table.push({ run: 'patroni (platform)', host: figuresOf(result), sim: figuresOf(sim) });
+      const spec = loaded.scenario.setup.database!;
+      const settings = patroniSettings(loaded.scenario);
+      const fault = result.metrics.perFault[0]!;
+
+      // detection: Patroni's verdict, the leader key lapsing (etcd), observed
+      expect(fault.detectedBy).toBe('db');
+      expect(fault.detectionMs).toBeGreaterThanOrEqual(settings.ttlMs - settings.loopWaitMs - LOOP_RUN_MS);
+      expect(fault.detectionMs).toBeLessThanOrEqual(settings.ttlMs + OBSERVER_SLACK_MS);
+      expect(fault.switchedLayer).toBe('database');
+      expect(fault.rtoMs).not.toBeNull();
+      expect(fault.rtoMs!).toBeLessThanOrEqual(failoverBoundMs(settings) + OBSERVER_SLACK_MS + nextWriteMs(loaded));
+      const writer = db(result.events, 'writer');
+      expect(writer.map((e) => e.detail.writer)).toEqual([spec.standby]);
+      // Patroni's own account agrees: the leader key moved to the standby, which runs a new timeline
+      expect(db(result.events, 'leader.changed').map((e) => e.detail.leader)).toContain(spec.standby);
+      expect(Number(db(result.events, 'patroni.writer')[0]?.detail.timeline)).toBeGreaterThanOrEqual(2);
+
+      assertLostCounted(result, spec.standby);
+      assertDemoted(result, spec.primary);
+      expect(result.verdict, JSON.stringify(result.expectations)).toBe('pass');
+      expect(sim.verdict, JSON.stringify(sim.expectations)).toBe('pass');
+      assertNothingLeft(record, result);
+    },
+    300_000,
+  );
+
+  it(
+    'our controller on the same fault: fences, promotes and repoints within its health check, the same figures measured',
+    async () => {
+      // the same setup and fault, with the controller failing over on its own checks
+      const checks = '  healthCheck: { interval: 1s, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 2 }\n';
+      const { loaded, record, result, sim } = await drill(PATRONI, {
+        text: (yaml) => yaml.replace('    database: platform ', '    database: controller ').replace('controller:\n', `controller:\n${checks}`),
+      });
+      table.push({ run: 'our controller', host: figuresOf(result), sim: figuresOf(sim) });
+      expect(loaded.scenario.controller.layers.database).toBe('controller');
+      const spec = loaded.scenario.setup.database!;
+      const { healthCheck } = loaded.scenario.controller;
+      const fault = result.metrics.perFault[0]!;
+      // a dropped port answers nothing: each failed check costs its timeout
+      expect(fault.detectedBy).toBe('controller');
+      expect(fault.detectionMs).toBeGreaterThanOrEqual((healthCheck.unhealthyThreshold - 1) * healthCheck.intervalMs);
+      expect(fault.detectionMs).toBeLessThanOrEqual(healthCheck.unhealthyThreshold * healthCheck.intervalMs + healthCheck.timeoutMs + CHECK_SLACK_MS);
+      expect(db(result.events, 'writer').map((e) => e.detail.writer)).toEqual([spec.standby]);
+      assertLostCounted(result, spec.standby);
+      const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes');
+      expect(invariant?.pass, invariant?.message).toBe(true);
+      expect(sim.metrics.perFault[0]!.detectedBy).toBe('controller');
+      assertNothingLeft(record, result);
+    },
+    240_000,
+  );
+});
