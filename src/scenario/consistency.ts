@@ -95,6 +95,16 @@ function checkDatabase(s: ScenarioDraft, report: Report): void {
     if (role) report(['setup', 'database', key], `'${db[key]}' is also ${role}: a database server serves no app traffic in a drill`);
   }
   duplicates(db.clients ?? [], (i) => ['setup', 'database', 'clients', i], (c) => `'${c}' is already a client`, report);
+  const dbVip = db.endpoint.mode === 'vip' ? db.endpoint.vip : undefined;
+  if (dbVip) {
+    const at = (...rest: Path): Path => ['setup', 'database', 'endpoint', ...rest];
+    if (db.engine !== 'postgres-streaming')
+      report(at('mode'), `a keepalived address needs members faildrill runs: engine postgres-streaming (${db.engine} has its own endpoint; use dns)`);
+    if (dbVip.check.timeoutMs > dbVip.check.intervalMs)
+      report(at('vip', 'check', 'timeout'), `timeout ${durationText(dbVip.check.timeoutMs)} is longer than the interval ${durationText(dbVip.check.intervalMs)}: the check would still run when the next one is due`);
+    if (s.setup.vip && s.setup.vip.virtualRouterId === dbVip.virtualRouterId)
+      report(at('vip', 'virtualRouterId'), `virtual_router_id ${dbVip.virtualRouterId} is also VIP '${s.setup.vip.id}''s: two VRRP instances on one network need their own ids`);
+  }
   db.lagSpikes.forEach((spike, i) => {
     if (spike.atMs >= s.duration)
       report(['setup', 'database', 'lagSpikes', i, 'at'], `lag spike at ${durationText(spike.atMs)} is not before the end of the run (duration ${durationText(s.duration)})`);
@@ -113,14 +123,16 @@ function checkUniqueNames(s: ScenarioDraft, report: Report): void {
  * namespace). A fault on a service that is not there would inject nothing and let the drill pass.
  */
 function checkFaultServices(s: ScenarioDraft, report: Report): void {
-  const vipNodes = new Set(s.setup.vip?.nodes.map((n) => n.server) ?? []);
+  const db = s.setup.database;
+  const dbVipMembers = db?.endpoint.mode === 'vip' ? [db.primary, db.standby] : [];
+  const vipNodes = new Set([...(s.setup.vip?.nodes.map((n) => n.server) ?? []), ...dbVipMembers]);
   // a load balancer of `kind: alb` (where the schema has kinds) is ELBv2: it runs no nginx
   const lb = s.setup.loadBalancer as { kind?: string } | undefined;
   const nginx = lb !== undefined && lb.kind !== 'alb';
   s.faults.forEach((f, i) => {
     if (f.action === 'service-stop' || f.action === 'process-pause') {
       if (f.service === 'keepalived' && !vipNodes.has(f.target))
-        report(['faults', i, 'service'], `'${f.target}' runs no keepalived: keepalived runs on setup.vip's nodes${vipNodes.size ? ` (${[...vipNodes].join(', ')})` : ', and there is no setup.vip'}`);
+        report(['faults', i, 'service'], `'${f.target}' runs no keepalived: keepalived runs on setup.vip's nodes${dbVipMembers.length ? ' and the database members' : ''}${vipNodes.size ? ` (${[...vipNodes].join(', ')})` : ', and there is no setup.vip'}`);
       if (f.service === 'nginx' && !nginx)
         report(['faults', i, 'service'], `no nginx runs here: nginx is the load balancer, and ${lb ? 'setup.loadBalancer is an ALB (kind: alb)' : 'there is no setup.loadBalancer'}`);
     }

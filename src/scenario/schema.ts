@@ -241,6 +241,34 @@ const patroniTimings = z
   })
   .transform(({ ttl, loopWait, retryTimeout }) => ({ ttlMs: ttl, loopWaitMs: loopWait, retryTimeoutMs: retryTimeout }));
 
+export const DB_ENDPOINT_MODES = ['dns', 'controller', 'vip'] as const;
+
+/**
+ * The writer check of endpoint mode `vip`: a weight-0 vrrp_script on each member asking its own
+ * PostgreSQL `SELECT NOT pg_is_in_recovery()` over the Unix socket; failed (a standby, a stopped or
+ * frozen server) it holds the member in FAULT. keepalived.conf(5) defaults: interval 1 s, fall 1, rise 1;
+ * timeout defaults to the interval.
+ */
+const dbVipCheck = z
+  .strictObject({
+    interval: duration('vrrp_script interval: how often each member checks its PostgreSQL is the writer', 100, 3_600_000).prefault('1s'),
+    timeout: duration('vrrp_script timeout: a check slower than this fails (default: the interval)', 10, 3_600_000).optional(),
+    fall: int(1, 255, 'Consecutive failed checks before the member goes to FAULT and drops the address').prefault(1),
+    rise: int(1, 255, 'Consecutive passed checks before a FAULT member is a backup again').prefault(1),
+  })
+  .transform(({ interval, timeout, ...rest }) => ({ ...rest, intervalMs: interval, timeoutMs: timeout ?? interval }));
+
+/** `endpoint.vip`: the VRRP instance on the database members (VRRPv2, as keepalived by default: whole-second adverts). */
+const dbVip = z
+  .strictObject({
+    virtualRouterId: int(1, 255, 'virtual_router_id (the app VIP defaults to 51)').prefault(52),
+    advertInt: duration('advert_int: interval between VRRP advertisements (VRRPv2: whole seconds)', 1_000, 255_000)
+      .refine((ms) => ms % 1000 === 0, { message: 'expected whole seconds: the database VIP speaks VRRPv2 (RFC 3768)' })
+      .prefault('1s'),
+    check: dbVipCheck.prefault({}),
+  })
+  .transform(({ advertInt, ...rest }) => ({ ...rest, advertIntMs: advertInt }));
+
 const database = z
   .strictObject({
     id: id('a database id').prefault('db'),
@@ -267,13 +295,18 @@ const database = z
       .meta({ description: 'App servers that answer 503 while they cannot write (default: every other server)' }),
     endpoint: z
       .strictObject({
-        mode: z.enum(['dns', 'controller'], { error: 'expected dns or controller' }).prefault('dns').meta({
-          description: 'dns: the app re-resolves the writer endpoint after its TTL; controller: the controller repoints the app',
+        mode: z.enum(DB_ENDPOINT_MODES, { error: `expected one of ${DB_ENDPOINT_MODES.join(', ')}` }).prefault('dns').meta({
+          description:
+            'dns: the app re-resolves the writer endpoint after its TTL; controller: the controller repoints the app; vip: a keepalived address on the database members, held by the member whose PostgreSQL is not in recovery (postgres-streaming)',
         }),
         ttl: duration('TTL of the writer endpoint (RDS: 5 s)', 0, 3_600_000).prefault('5s'),
+        vip: dbVip.optional().meta({ description: 'mode vip: the VRRP instance on the database members and its writer check (defaults: keepalived.conf(5))' }),
       })
       .prefault({})
-      .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl })),
+      .superRefine((e, ctx) => {
+        if (e.vip !== undefined && e.mode !== 'vip') ctx.addIssue({ code: 'custom', path: ['vip'], message: `only with mode: vip (mode is ${e.mode})` });
+      })
+      .transform(({ ttl, vip, ...rest }) => ({ ...rest, ttlMs: ttl, ...(rest.mode === 'vip' ? { vip: vip ?? dbVip.parse({}) } : {}) })),
     patroni: patroniTimings.optional().meta({
       description: 'postgres-streaming with layers.database: platform: Patroni timings (defaults ttl 30s, loopWait 10s, retryTimeout 10s)',
     }),

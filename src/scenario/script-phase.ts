@@ -9,3 +9,13 @@ import { SeededRng } from '../random/seeded-rng.js';
 export function trackScriptPhaseMs(seed: number, vipId: string, intervalMs: number): number {
   return new SeededRng(seed).fork(`vrrp.${vipId}`).int(0, intervalMs - 1);
 }
+
+/**
+ * When the database VIP's writer check (endpoint mode `vip`) first runs after time 0 on every member,
+ * drawn from the run's seed: uniform over one check interval. The host starts keepalived on both
+ * members at once and, without an app VIP track script to align to, aligns its time 0 to the primary's
+ * logged check runs with this phase.
+ */
+export function writerCheckPhaseMs(seed: number, databaseId: string, intervalMs: number): number {
+  return new SeededRng(seed).fork(`db-vip.${databaseId}`).int(0, intervalMs - 1);
+}
