@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Where host runs keep their state: one folder per run with its journal, configs, scripts and logs.
@@ -35,6 +35,10 @@ export class Journal {
   readonly file: string;
 
   constructor(readonly dir: string) {
+    // the folder of the runs (the state root) holds the machine-wide halt file too: every user's drill must
+    // reach it (a recursive mkdir would give the parent the run folder's 0700, and a non-root drill would
+    // read EACCES as a halt); the run's own folder is root's
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'journal.jsonl');
   }
