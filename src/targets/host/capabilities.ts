@@ -28,7 +28,8 @@ export function hostLimits(scenario: Scenario): CapabilityProblem[] {
 
 /**
  * The host's database: PostgreSQL streaming replication failed over by our controller or by Patroni,
- * the apps repointed (a pointer file, or a DNS name whose TTL is whole seconds); its members run
+ * the apps repointed (a pointer file, a DNS name whose TTL is whole seconds, or a keepalived address on
+ * the members that the writer holds); its members run
  * PostgreSQL and no app.
  */
 function databaseLimits(scenario: Scenario): CapabilityProblem[] {
@@ -48,6 +49,12 @@ function databaseLimits(scenario: Scenario): CapabilityProblem[] {
     problems.push({
       path: ['setup', 'database', 'endpoint', 'mode'],
       message: `endpoint mode ${db.endpoint.mode} is not available on the host target yet; set setup.database.endpoint.mode: ${HOST_ENDPOINT_MODES.join(' or ')}`,
+    });
+  if (db.endpoint.mode === 'vip' && scenario.controller.layers.database === 'platform')
+    problems.push({
+      path: ['setup', 'database', 'endpoint', 'mode'],
+      message:
+        "the host target's database VIP follows our controller's promotion (each member's writer check); with Patroni (controller.layers.database: platform) set endpoint.mode: dns or controller, or layers.database: controller",
     });
   if (db.endpoint.mode === 'dns' && !Number.isInteger(db.endpoint.ttlMs / 1000))
     problems.push({
@@ -78,7 +85,7 @@ export const hostCapabilities: TargetCapabilities = {
     vip: { support: 'yes', how: 'real keepalived in network namespaces, track_script, split brain observed, arbiter fencing (weight-0 vrrp_script asking the controller)' },
     database: {
       support: 'yes',
-      how: 'real PostgreSQL streaming replication (async or sync) in namespaces; controller mode: pg_promote, fence (REJECT + immediate shutdown), apps repointed (endpoint controller: a pointer file; dns: a real DNS server whose record the apps cache for its TTL), pg_rewind rejoin; lost writes checked id by id; platform mode: Patroni (PyPI, pinned) with etcd fails over by itself, observed through etcd, its REST API and PostgreSQL',
+      how: 'real PostgreSQL streaming replication (async or sync) in namespaces; controller mode: pg_promote, fence (REJECT + immediate shutdown), apps repointed (endpoint controller: a pointer file; dns: a real DNS server whose record the apps cache for its TTL; vip: keepalived on the members, a weight-0 writer check `SELECT NOT pg_is_in_recovery()` so only the writer holds the address), pg_rewind rejoin; lost writes checked id by id; platform mode: Patroni (PyPI, pinned) with etcd fails over by itself, observed through etcd, its REST API and PostgreSQL',
     },
     autoscaling: { support: 'no', how: '—' },
   },

@@ -13,6 +13,7 @@ import type { WriterEndpoint } from './db-endpoint/endpoint.js';
 import { writerEndpoint } from './db-endpoint/registry.js';
 import { WriteLog } from './db-writes.js';
 import type { Journal } from './journal.js';
+import type { KeepalivedNode } from './keepalived.js';
 import { PG_DATABASE, PG_PORT, PG_SUPERUSER } from './postgres/config.js';
 import type { DbMember, DbMembers } from './db-member.js';
 import type { RejoinResult } from './postgres/node.js';
@@ -42,6 +43,11 @@ export interface HostDatabaseContext<M extends DbMember = DbMember> {
   emit: Emit;
   /** Helpers (apps' writers, delay lines) live at most this long. */
   lifetimeMs: number;
+  /** Journals a started process. */
+  track(role: string, ns: string): (pid: number) => void;
+  /** keepalived on the members (endpoint mode vip): the run's services reach it for faults. */
+  keepalived: Map<string, KeepalivedNode>;
+  signal: AbortSignal;
 }
 
 /** Runs `fn` at run time `atMs` unless the run is over (the session's timers). */
@@ -110,6 +116,9 @@ export class HostDatabase<M extends DbMember = DbMember> {
       addressOf: (member) => this.addressOf(member),
       emit: ctx.emit,
       nowMs: () => ctx.clock.nowMs(),
+      track: ctx.track,
+      keepalived: ctx.keepalived,
+      signal: ctx.signal,
       routed: (member) => (this.#appWriter = member as M),
     });
     this.#phaseMs = ctx.rng.fork(`database.${spec.id}`).next() * (1000 / spec.writeRate);

@@ -9,6 +9,8 @@ import type { HostNode } from './topology.js';
 export interface DbMember {
   readonly id: string;
   readonly host: HostNode;
+  /** The folder of its Unix socket (local checks connect there, not over the network). */
+  readonly socketDir: string;
   /** Its postmaster runs (it may be frozen). */
   readonly running: boolean;
   /** One SQL statement over the member's Unix socket, as the superuser. */

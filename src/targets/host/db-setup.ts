@@ -32,6 +32,9 @@ function databaseFor<M extends DbMember>(world: HostWorld, members: DbMembers<M>
     rng: new SeededRng(world.seed).fork('host.database'),
     emit: world.emit,
     lifetimeMs: world.lifetimeMs,
+    track: (role, ns) => world.track(role, ns),
+    keepalived: world.services.dbKeepalived,
+    signal: world.signal,
   };
   return new HostDatabase(context);
 }

@@ -112,19 +112,26 @@ export class KeepalivedNode {
   scriptOk: boolean | undefined;
   #starts = 0;
 
+  /**
+   * @param id The server keepalived runs on.
+   * @param basePriority The priority its configuration gives it (a controller's move may write another).
+   * @param configText keepalived.conf for this node with `priority`.
+   */
   constructor(
     readonly plan: HostPlan,
-    readonly vip: VipSpec,
-    readonly spec: VipNodeSpec,
+    readonly id: string,
+    readonly basePriority: number,
     readonly host: HostNode,
+    private readonly configText: (priority: number) => string,
     private readonly onLog: (node: KeepalivedNode, event: KeepalivedLogEvent) => void,
     private readonly onProcess: (pid: number) => void,
   ) {
-    this.priority = spec.priority;
+    this.priority = basePriority;
   }
 
-  get id(): string {
-    return this.spec.server;
+  /** keepalived on a node of the app VIP (`setup.vip`), configured by {@link keepalivedConfig}. */
+  static ofVip(plan: HostPlan, vip: VipSpec, spec: VipNodeSpec, host: HostNode, onLog: (node: KeepalivedNode, event: KeepalivedLogEvent) => void, onProcess: (pid: number) => void): KeepalivedNode {
+    return new KeepalivedNode(plan, spec.server, spec.priority, host, (priority) => keepalivedConfig(plan, vip, spec, priority), onLog, onProcess);
   }
 
   get configFile(): string {
@@ -135,15 +142,15 @@ export class KeepalivedNode {
     return this.#process;
   }
 
-  writeConfig(priority = this.spec.priority): void {
-    writeFileSync(this.configFile, keepalivedConfig(this.plan, this.vip, this.spec, priority), { mode: 0o600 });
+  writeConfig(priority = this.basePriority): void {
+    writeFileSync(this.configFile, this.configText(priority), { mode: 0o600 });
   }
 
   start(): void {
     if (this.#process?.running) return;
     this.#starts++;
     this.state = 'init';
-    this.priority = this.spec.priority;
+    this.priority = this.basePriority;
     this.#process = new NsProcess({
       ...keepalivedCommand(this.plan, this.id),
       logFile: `${keepalivedBase(this.plan, this.id)}.log`,

@@ -7,7 +7,7 @@ import { missingPrograms, programFile } from './programs/locate.js';
 import { patroniRequirements } from './patroni/requirements.js';
 import { DB_PROBER_PROGRAM } from './db-checks.js';
 import { DNS_SERVER_PROGRAM } from './db-endpoint/dns.js';
-import { pgBinDir } from './postgres/bin.js';
+import { pgProgram } from './postgres/bin.js';
 import { PG_OS_USER, postgresIds } from './postgres/folders.js';
 import { WAL_RELAY_PROGRAM } from './postgres/wal-delay.js';
 
@@ -50,7 +50,8 @@ export function hostRequirements(scenario: Scenario): Requirement[] {
     program('ip', 'iproute2', 'network namespaces, veth pairs, the bridge'),
     program('iptables', 'iptables', 'network faults'),
   ];
-  if (scenario.setup.vip) reqs.push(program('keepalived', 'keepalived', 'setup.vip (VRRP)'));
+  const vrrp = [...(scenario.setup.vip ? ['setup.vip'] : []), ...(scenario.setup.database?.endpoint.mode === 'vip' ? ['setup.database.endpoint.mode vip'] : [])];
+  if (vrrp.length > 0) reqs.push(program('keepalived', 'keepalived', `${vrrp.join(' and ')} (VRRP)`));
   if (scenario.setup.loadBalancer) reqs.push(program('nginx', 'nginx', 'setup.loadBalancer (nginx upstreams)'));
   if (scenario.setup.database) reqs.push(...databaseRequirements());
   reqs.push(...patroniRequirements(scenario, findProgram));
@@ -94,9 +95,9 @@ function databaseRequirements(): Requirement[] {
   };
   return [
     {
-      name: 'PostgreSQL server programs (postgres, initdb, pg_basebackup, pg_rewind)',
-      why: 'setup.database: the primary and the streaming standby',
-      present: present(pgBinDir),
+      name: 'PostgreSQL server programs (postgres, initdb, pg_basebackup, pg_rewind, psql)',
+      why: 'setup.database: the primary and the streaming standby (psql: the writer check of endpoint mode vip)',
+      present: present(() => accessSync(pgProgram('psql'), constants.X_OK)),
       install: 'apt-get install postgresql',
     },
     { name: `the '${PG_OS_USER}' user`, why: 'PostgreSQL refuses to run as root', present: present(postgresIds), install: 'apt-get install postgresql' },

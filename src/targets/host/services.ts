@@ -47,7 +47,10 @@ export interface ServiceContext {
  */
 export class HostServices implements FaultHost {
   readonly apps = new Map<string, NsProcess>();
+  /** keepalived on the app VIP's nodes (`setup.vip`). */
   readonly keepalived = new Map<string, KeepalivedNode>();
+  /** keepalived on the database members (endpoint mode `vip`): faults reach it as on the VIP's nodes. */
+  readonly dbKeepalived = new Map<string, KeepalivedNode>();
   nginx?: NginxLb;
   database?: DatabaseServices;
 
@@ -96,7 +99,7 @@ export class HostServices implements FaultHost {
   hasService(server: string, service: HostService): boolean {
     if (service === 'app') return this.runsApp(server);
     if (service === 'postgres') return this.database?.has(server) ?? false;
-    if (service === 'keepalived') return this.keepalived.has(server);
+    if (service === 'keepalived') return this.#keepalivedOf(server) !== undefined;
     return this.nginx !== undefined;
   }
 
@@ -106,7 +109,7 @@ export class HostServices implements FaultHost {
       if (app) await app.stop(SERVICE_STOP_GRACE_MS, onSignalled);
       else onSignalled();
     } else if (service === 'keepalived') {
-      const node = this.keepalived.get(server);
+      const node = this.#keepalivedOf(server);
       if (node) await node.stop(onSignalled);
       else onSignalled();
     } else if (service === 'postgres') {
@@ -121,7 +124,7 @@ export class HostServices implements FaultHost {
     if (service === 'app') {
       this.startApp(server);
       if (!this.ctx.signal.aborted) await this.ctx.waitHealthy(server, APP_RESTART_HEALTHY_MS).catch(() => undefined);
-    } else if (service === 'keepalived') this.keepalived.get(server)?.start();
+    } else if (service === 'keepalived') this.#keepalivedOf(server)?.start();
     else if (service === 'postgres') await this.database?.start(server);
     else this.nginx?.start();
     this.ctx.emit('server', 'service', { server, service, state: 'started' });
@@ -135,15 +138,19 @@ export class HostServices implements FaultHost {
   servicePids(server: string, service: HostService): { ns: string; pids: number[] } {
     const { plan } = this.ctx;
     if (service === 'postgres') return { ns: this.#node(server).ns, pids: this.database?.pids(server) ?? [] };
-    const proc = service === 'app' ? this.apps.get(server) : service === 'keepalived' ? this.keepalived.get(server)?.process : this.nginx?.process;
+    const proc = service === 'app' ? this.apps.get(server) : service === 'keepalived' ? this.#keepalivedOf(server)?.process : this.nginx?.process;
     const ns = service === 'nginx' ? plan.lb!.ns : this.#node(server).ns;
     return { ns, pids: proc?.tree() ?? [] };
+  }
+
+  #keepalivedOf(server: string): KeepalivedNode | undefined {
+    return this.keepalived.get(server) ?? this.dbKeepalived.get(server);
   }
 
   /** Stops every service (in parallel), each killed after `graceMs` if it has not exited; resolves once all have exited. */
   async stopAll(graceMs = SERVICE_STOP_GRACE_MS): Promise<void> {
     const stops: Array<Promise<void>> = [];
-    for (const node of this.keepalived.values()) stops.push(node.stop(undefined, graceMs));
+    for (const node of [...this.keepalived.values(), ...this.dbKeepalived.values()]) stops.push(node.stop(undefined, graceMs));
     if (this.nginx) stops.push(this.nginx.stop(undefined, graceMs));
     for (const app of this.apps.values()) stops.push(app.stop(Math.min(graceMs, 2_000)));
     await Promise.allSettled(stops);

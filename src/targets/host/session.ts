@@ -8,7 +8,8 @@ import { SampleRecorder } from '../../measure/samples.js';
 import { SeededRng } from '../../random/seeded-rng.js';
 import type { FaultEffect, OpenOptions, Session, SessionRecord, TargetPorts, Undo } from '../../run/target.js';
 import type { Scenario } from '../../scenario/schema.js';
-import { trackScriptPhaseMs } from '../../scenario/script-phase.js';
+import { trackScriptPhaseMs, writerCheckPhaseMs } from '../../scenario/script-phase.js';
+import { writerCheckRunsFile } from './db-endpoint/vip-keepalived.js';
 import { scriptRunsFile } from './keepalived.js';
 import { alignedStartEpochMs, scriptRunsEpochMs } from './script-schedule.js';
 import { nothingLeftBehind, runInvariants } from './invariants.js';
@@ -146,24 +147,40 @@ export class HostSession implements Session {
    * about the same time on every run: without this the first fault would always hit the same phase.
    */
   async #startTimeNs(signal: AbortSignal): Promise<bigint> {
-    const vip = this.scenario.setup.vip;
-    const script = vip?.trackScript;
     const earliestNs = () => process.hrtime.bigint() + BigInt(LOAD_LEAD_MS) * 1_000_000n;
-    if (!vip || !script) return earliestNs();
-    const master = [...vip.nodes].sort((a, b) => b.priority - a.priority)[0]!.server;
-    const file = scriptRunsFile(this.#world.plan, master);
-    const deadline = Date.now() + script.intervalMs + SCRIPT_LOG_SLACK_MS;
-    let runs = scriptRunsEpochMs(file);
+    const schedule = this.#alignedSchedule();
+    if (!schedule) return earliestNs();
+    const deadline = Date.now() + schedule.intervalMs + SCRIPT_LOG_SLACK_MS;
+    let runs = scriptRunsEpochMs(schedule.file);
     while (runs.length === 0 && Date.now() < deadline && !signal.aborted) {
       await sleep(50, signal);
-      runs = scriptRunsEpochMs(file);
+      runs = scriptRunsEpochMs(schedule.file);
     }
     if (runs.length === 0) return earliestNs();
-    const phaseMs = trackScriptPhaseMs(this.rng.seed, vip.id, script.intervalMs);
     const nowEpochMs = Date.now();
     const nowNs = process.hrtime.bigint();
-    const t0EpochMs = alignedStartEpochMs(Math.max(...runs), script.intervalMs, phaseMs, nowEpochMs + LOAD_LEAD_MS);
+    const t0EpochMs = alignedStartEpochMs(Math.max(...runs), schedule.intervalMs, schedule.phaseMs, nowEpochMs + LOAD_LEAD_MS);
     return nowNs + BigInt(Math.round((t0EpochMs - nowEpochMs) * 1e6));
+  }
+
+  /**
+   * The keepalived script whose schedule time 0 is aligned to: the app VIP's track script on its initial
+   * master, else the database VIP's writer check on the primary (endpoint mode vip).
+   */
+  #alignedSchedule(): { file: string; intervalMs: number; phaseMs: number } | undefined {
+    const { vip, database } = this.scenario.setup;
+    const plan = this.#world.plan;
+    if (vip?.trackScript) {
+      const master = [...vip.nodes].sort((a, b) => b.priority - a.priority)[0]!.server;
+      const { intervalMs } = vip.trackScript;
+      return { file: scriptRunsFile(plan, master), intervalMs, phaseMs: trackScriptPhaseMs(this.rng.seed, vip.id, intervalMs) };
+    }
+    const check = database?.endpoint.vip?.check;
+    if (database && check) {
+      const { intervalMs } = check;
+      return { file: writerCheckRunsFile(plan, database.primary), intervalMs, phaseMs: writerCheckPhaseMs(this.rng.seed, database.id, intervalMs) };
+    }
+    return undefined;
   }
 
   /**
@@ -211,7 +228,7 @@ export class HostSession implements Session {
       runId: world.plan.runId,
     });
     const vip = scenario.setup.vip;
-    for (const node of world.services.keepalived.values())
+    for (const node of vip ? world.services.keepalived.values() : [])
       this.events.emit('vip', 'state', { vip: vip!.id, node: node.id, state: node.state, previous: 'init', priority: node.priority, source: 'keepalived log' });
     world.vipObserver?.arm();
     world.services.nginx?.arm();

@@ -66,7 +66,7 @@ export async function setUp(world: HostWorld, arbiter?: ArbiterEndpoint): Promis
   if (vip) {
     for (const spec of vip.nodes) {
       const host = plan.servers.get(spec.server)!;
-      const node = new KeepalivedNode(plan, vip, spec, host, keepalivedEvents(vip, world.emit), world.track(`keepalived:${spec.server}`, host.ns));
+      const node = KeepalivedNode.ofVip(plan, vip, spec, host, keepalivedEvents(vip, world.emit), world.track(`keepalived:${spec.server}`, host.ns));
       node.writeConfig();
       world.services.keepalived.set(spec.server, node);
     }
@@ -172,7 +172,7 @@ function keepalivedEvents(vip: VipSpec, emit: Emit): (node: KeepalivedNode, even
         target: node.id,
         script: event.script,
         health: event.ok ? 'healthy' : 'unhealthy',
-        priority: Math.min(254, Math.max(1, node.spec.priority + (event.ok ? 0 : (vip.trackScript?.weight ?? 0)))),
+        priority: Math.min(254, Math.max(1, node.basePriority + (event.ok ? 0 : (vip.trackScript?.weight ?? 0)))),
         ...(event.reason ? { reason: event.reason } : {}),
       });
     } else if (event.kind === 'priority') {

@@ -33,6 +33,8 @@ export interface HostPlan {
   servers: Map<string, HostNode>;
   /** The virtual IP, when the scenario has setup.vip. */
   vip?: string;
+  /** The database writer's virtual IP, when setup.database.endpoint.mode is vip. */
+  dbVip?: string;
   appPort: number;
 }
 
@@ -68,7 +70,10 @@ export function chooseSubnet(scenario: Scenario, tag: string): string {
   return `198.18.${start & 255}.0/24`;
 }
 
-/** Plans names and addresses: .10 client, .11 controller, .20 load balancer, .100 VIP, .101… servers. */
+/** The database VIP's host number in the run's /24. */
+const DB_VIP_HOST = 99;
+
+/** Plans names and addresses: .10 client, .11 controller, .20 load balancer, .99 database VIP, .100 VIP, .101… servers. */
 export function planTopology(scenario: Scenario, runId: string, tag: string, dir: string): HostPlan {
   const subnet = chooseSubnet(scenario, tag);
   const base = subnet.split('.').slice(0, 3).join('.');
@@ -83,6 +88,7 @@ export function planTopology(scenario: Scenario, runId: string, tag: string, dir
     const wanted = vipSpec.address?.split('/')[0];
     vip = wanted && wanted.startsWith(`${base}.`) ? wanted : `${base}.100`;
   }
+  const dbVip = scenario.setup.database?.endpoint.mode === 'vip' ? `${base}.${DB_VIP_HOST}` : undefined;
   return {
     runId,
     tag,
@@ -95,6 +101,7 @@ export function planTopology(scenario: Scenario, runId: string, tag: string, dir
     ...(scenario.setup.loadBalancer ? { lb: node(scenario.setup.loadBalancer.id, 'lb', 20) } : {}),
     servers,
     ...(vip ? { vip } : {}),
+    ...(dbVip ? { dbVip } : {}),
     appPort: scenario.host?.appPort ?? 80,
   };
 }

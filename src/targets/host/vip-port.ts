@@ -34,7 +34,7 @@ export function hostVirtualIpPort(vip: VipSpec, address: string, observer: VipOb
       if (!nodes.has(nodeId)) throw new PortError('INVALID', 'virtualIp', 'moveTo', `${nodeId} is not a node of ${vip.id}`);
       const boost = movePriority(vip, nodeId);
       for (const node of nodes.values()) {
-        node.writeConfig(node.id === nodeId ? Math.max(boost, node.spec.priority) : node.spec.priority);
+        node.writeConfig(node.id === nodeId ? Math.max(boost, node.basePriority) : node.basePriority);
         node.reload();
       }
       emit('vip', 'move', { vip: vip.id, node: nodeId, priority: boost, how: 'keepalived priority' });

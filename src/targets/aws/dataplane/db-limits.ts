@@ -1,14 +1,23 @@
 import type { CapabilityProblem } from '../../../run/capabilities.js';
 import type { Scenario } from '../../../scenario/schema.js';
 
-/** Scenario limits of the aws target's database layer: `service-stop` stops a database member's store, nothing else. */
+/** Scenario limits of the aws target's database layer: RDS engines only; `service-stop` stops a database member's store, nothing else. */
 export function databaseLimits(scenario: Scenario): CapabilityProblem[] {
   const db = scenario.setup.database;
-  return scenario.faults.flatMap((f, i) =>
+  const engine: CapabilityProblem[] =
+    db?.engine === 'postgres-streaming'
+      ? [
+          {
+            path: ['setup', 'database', db.endpoint.mode === 'vip' ? 'endpoint' : 'engine'],
+            message: `postgres-streaming is PostgreSQL on hosts faildrill runs, not an RDS engine${db.endpoint.mode === 'vip' ? ' (and a keepalived address needs those hosts)' : ''}: run it with --target host or sim, or pick an RDS engine (rds-multi-az-instance, rds-multi-az-cluster, aurora, rds-read-replica)`,
+          },
+        ]
+      : [];
+  return engine.concat(scenario.faults.flatMap((f, i) =>
     f.action === 'service-stop' && f.target !== db?.primary && f.target !== db?.standby
       ? [{ path: ['faults', i, 'target'], message: `service-stop on the aws target stops a database member's store (faildrill's, on an emulator) only; '${f.target}' is no database member` }]
       : [],
-  );
+  ));
 }
 
 /**

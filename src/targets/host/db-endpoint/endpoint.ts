@@ -2,6 +2,7 @@ import type { EventDetail } from '../../../measure/events.js';
 import type { DatabaseSpec } from '../../../scenario/schema.js';
 import type { DbMember } from '../db-member.js';
 import type { Journal } from '../journal.js';
+import type { KeepalivedNode } from '../keepalived.js';
 import type { WriterLocatorSpec } from '../programs/writer-locator.js';
 import type { HostPlan } from '../topology.js';
 
@@ -20,6 +21,12 @@ export interface EndpointContext {
   emit(component: string, type: string, detail: EventDetail): void;
   /** The run's time (ms since t0). */
   nowMs(): number;
+  /** Journals a process an endpoint starts (its pid, once it has one). */
+  track(role: string, ns: string): (pid: number) => void;
+  /** keepalived on the members (mode vip), as the run's services know it: faults on keepalived reach these. */
+  keepalived: Map<string, KeepalivedNode>;
+  /** Aborted when the run is interrupted: waits end at once. */
+  signal: AbortSignal;
   /** The apps now send their writes to `member` (their route changed): the database layer follows. */
   routed(member: DbMember): void;
 }
@@ -27,7 +34,8 @@ export interface EndpointContext {
 /**
  * How the apps find the database writer (`setup.database.endpoint.mode`), one implementation per
  * mode in this folder: `controller` — a pointer file the controller rewrites (pointer.ts); `dns` — a
- * name the controller changes on the run's DNS server, which the apps cache for its TTL (dns.ts). Each
+ * name the controller changes on the run's DNS server, which the apps cache for its TTL (dns.ts); `vip` —
+ * a keepalived address on the members that only the writer passes the check for (vip.ts). Each
  * emits `route.changed` (layer database) when the apps' route moves, and calls `routed`.
  */
 export interface WriterEndpoint {

@@ -2,6 +2,7 @@ import type { DatabaseSpec } from '../../../scenario/schema.js';
 import type { EndpointContext, WriterEndpoint } from './endpoint.js';
 import { DnsEndpoint } from './dns.js';
 import { PointerEndpoint } from './pointer.js';
+import { VipEndpoint } from './vip.js';
 
 type EndpointMode = DatabaseSpec['endpoint']['mode'];
 
@@ -9,6 +10,7 @@ type EndpointMode = DatabaseSpec['endpoint']['mode'];
 const ENDPOINTS: Partial<Record<EndpointMode, (ctx: EndpointContext) => WriterEndpoint>> = {
   controller: (ctx) => new PointerEndpoint(ctx),
   dns: (ctx) => new DnsEndpoint(ctx),
+  vip: (ctx) => new VipEndpoint(ctx),
 };
 
 /** Modes the host target can run. */

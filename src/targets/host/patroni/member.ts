@@ -25,6 +25,10 @@ export class PatroniMember implements DbMember {
     return this.node.host;
   }
 
+  get socketDir(): string {
+    return this.node.paths.socketDir;
+  }
+
   get running(): boolean {
     return this.node.postmasterPid() !== undefined;
   }

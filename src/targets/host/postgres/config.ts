@@ -22,6 +22,8 @@ export interface PgNodeConfig {
   tag: string;
   /** The node's namespace address: the only TCP address it listens on. */
   listenAddress: string;
+  /** `host:port` the node is reached at, as setting `faildrill.member_address` (an app writing through a VIP reads it back). */
+  memberAddress?: string;
   /** The run's `/24`: the only network pg_hba.conf lets in. */
   subnet: string;
   /** Holds the node's Unix socket (inside the run's folder). */
@@ -57,6 +59,9 @@ export function conninfo(params: Record<string, string | number>): string {
 export function standbyName(id: string): string {
   return `"${id.replace(/"/g, '""')}"`;
 }
+
+/** A custom setting naming the member a session runs on: through a VIP, the address alone does not say which. */
+export const MEMBER_ADDRESS_SETTING = 'faildrill.member_address';
 
 /** The `primary_conninfo` of a standby: the primary's address, the replication role, the password file, and the node id as application_name. */
 export function primaryConninfo(config: Pick<PgNodeConfig, 'id' | 'passfile'>, primaryHost: string, primaryPort = PG_PORT): string {
@@ -95,6 +100,7 @@ export function postgresqlConf(config: PgNodeConfig): string {
     'logging_collector = off',
     "log_destination = 'stderr'",
     "log_line_prefix = '%m [%p] '",
+    ...(config.memberAddress ? [`${MEMBER_ADDRESS_SETTING} = ${confString(config.memberAddress)}`] : []),
   ];
   if (config.primaryHost) lines.push(`primary_conninfo = ${confString(primaryConninfo(config, config.primaryHost, config.primaryPort))}`);
   return `${lines.join('\n')}\n`;

@@ -98,6 +98,10 @@ export class PgNode {
     this.paths = pgNodePaths(ctx.plan, host);
   }
 
+  get socketDir(): string {
+    return this.paths.socketDir;
+  }
+
   get id(): string {
     return this.host.id;
   }
@@ -460,7 +464,9 @@ export class PgNode {
     const config = {
       id: this.id,
       tag: plan.tag,
-      listenAddress: this.host.ip,
+      // through the database VIP: every address, so the one the node holds (or takes) is served
+      listenAddress: plan.dbVip ? '*' : this.host.ip,
+      memberAddress: `${this.host.ip}:${PG_PORT}`,
       subnet: plan.subnet,
       socketDir: this.paths.socketDir,
       passfile,

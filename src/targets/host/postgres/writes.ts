@@ -1,3 +1,4 @@
+import { MEMBER_ADDRESS_SETTING } from './config.js';
 import type { PgNode } from './node.js';
 import type { SqlOptions } from './sql.js';
 
@@ -19,6 +20,9 @@ export const CREATE_WRITES_TABLE = `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (
 
 /** One write: a single-statement transaction (autocommit), so its success is its commit's. */
 export const INSERT_WRITE = `INSERT INTO ${WRITES_TABLE} (id, client, sent_ms) VALUES ($1, $2, $3)`;
+
+/** {@link INSERT_WRITE} returning the member that committed it (`member`: its `faildrill.member_address`, null where unset). */
+export const INSERT_WRITE_RETURNING_MEMBER = `${INSERT_WRITE} RETURNING current_setting('${MEMBER_ADDRESS_SETTING}', true) AS member`;
 
 /**
  * The WARNING PostgreSQL sends when a commit's wait for its synchronous standby was cancelled or the

@@ -1,14 +1,16 @@
 import pg from 'pg';
 import { writeId, writeSeq } from '../../../measure/write-ids.js';
 import { LocateError, writerLocator, type WriterLocator, type WriterLocatorSpec } from './writer-locator.js';
-import { acknowledged, CREATE_WRITES_TABLE, INSERT_WRITE, WRITES_TABLE } from '../postgres/writes.js';
+import { acknowledged, CREATE_WRITES_TABLE, INSERT_WRITE, INSERT_WRITE_RETURNING_MEMBER, WRITES_TABLE } from '../postgres/writes.js';
 
 export { CREATE_WRITES_TABLE, WRITES_TABLE };
 
 /**
  * One line of a db-writer's output, for every write once it ended: acknowledged (`a`: its commit
  * returned, not cancelled) or failed (`f`, with why). Times are the run's (ms since its t0); `writer`
- * is the `host:port` the locator named for the write (the pointer file, the DNS answer; '' when it found none).
+ * is the `host:port` the locator named for the write (the pointer file, the DNS answer; '' when it found none) —
+ * through a fixed address (the database VIP), the member that committed it, or for a failed write the
+ * member that committed this app's latest acknowledged write through it.
  */
 export type WriteRow =
   | ['a', id: string, sentMs: number, ackedMs: number, writer: string]
@@ -63,7 +65,8 @@ type Emit = (row: WriteRow) => void;
 /** Connections an app keeps to the writer, as an app's pool would: writes in flight never queue behind each other. */
 const POOL_SIZE = 16;
 
-type Outcome = { ok: true } | { ok: false; reason: string };
+/** `member`: the member that committed the write, where the locator's address does not name one. */
+type Outcome = { ok: true; member?: string } | { ok: false; reason: string };
 
 /**
  * An app's writes through PostgreSQL: one every `apps / totalRatePerSec` s, each an INSERT of a unique id
@@ -83,6 +86,8 @@ export class DbWriter {
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #locator: WriterLocator;
+  /** Through a fixed address: the member that committed the latest acknowledged write. */
+  #lastMember = '';
 
   constructor(
     readonly options: DbWriterOptions,
@@ -131,16 +136,20 @@ export class DbWriter {
     const id = interleavedId(n, o.appIndex, o.apps);
     const sentMs = this.nowMs();
     let writer = '';
+    let located = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<Outcome>(
-      (resolve) => (timer = setTimeout(() => resolve({ ok: false, reason: writer === '' ? 'timeout locating the writer' : 'timeout' }), o.timeoutMs)),
+      (resolve) => (timer = setTimeout(() => resolve({ ok: false, reason: located ? 'timeout' : 'timeout locating the writer' }), o.timeoutMs)),
     );
+    const fixed = o.writer.kind === 'fixed';
     const attempt = (async (): Promise<Outcome> => {
       const { address, pool } = await this.#connect();
-      writer = address;
+      located = true;
+      writer = fixed ? this.#lastMember : address;
       return this.#insert(pool, id, sentMs);
     })().catch((err: unknown): Outcome => ({ ok: false, reason: reasonOf(err) }));
     const outcome = await Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
+    if (outcome.ok && fixed) writer = this.#lastMember = outcome.member ?? '';
     const endMs = this.nowMs();
     this.emit(outcome.ok ? ['a', id, sentMs, endMs, writer] : ['f', id, sentMs, endMs, writer, outcome.reason]);
     if (n >= this.#latestDone) {
@@ -160,8 +169,11 @@ export class DbWriter {
     client.on('notice', onNotice);
     client.on('error', onError);
     let broken: Error | undefined;
+    let member: string | undefined;
     try {
-      await client.query(INSERT_WRITE, [writeSeq(id), o.app, Math.round(sentMs)]);
+      const fixed = o.writer.kind === 'fixed';
+      const result = await client.query<{ member: string | null }>(fixed ? INSERT_WRITE_RETURNING_MEMBER : INSERT_WRITE, [writeSeq(id), o.app, Math.round(sentMs)]);
+      member = fixed ? (result.rows[0]?.member ?? undefined) : undefined;
     } catch (err) {
       broken = err as Error;
       throw err;
@@ -170,7 +182,8 @@ export class DbWriter {
       client.off('error', onError);
       client.release(broken ?? false);
     }
-    return acknowledged(notices) ? { ok: true } : { ok: false, reason: `not acknowledged: ${notices.join(' | ')}` };
+    if (!acknowledged(notices)) return { ok: false, reason: `not acknowledged: ${notices.join(' | ')}` };
+    return member !== undefined ? { ok: true, member } : { ok: true };
   }
 
   /** The connection pool of the writer the locator names now (a new pool when the writer moved). */

@@ -6,7 +6,12 @@ export type WriterLocatorSpec =
   /** A file naming the writer as `host:port`, read before every write: the controller's pointer, or a fixed VIP. */
   | { kind: 'file'; file: string }
   /** A DNS name whose A record is the writer, asked of `server` (`ip:port`) and connected to on `port`. */
-  | { kind: 'dns'; name: string; server: string; port: number };
+  | { kind: 'dns'; name: string; server: string; port: number }
+  /**
+   * One address that stays (`host:port`: the database VIP); which member answered is read back from
+   * each write (`faildrill.member_address`), since the address alone does not say.
+   */
+  | { kind: 'fixed'; address: string };
 
 /** Finds the database writer's `host:port` before a write. */
 export interface WriterLocator {
@@ -76,5 +81,7 @@ export function writerLocator(spec: WriterLocatorSpec, timeoutMs: number): Write
       return fileLocator(spec.file);
     case 'dns':
       return dnsLocator(spec, { timeoutMs });
+    case 'fixed':
+      return { locate: async () => spec.address };
   }
 }

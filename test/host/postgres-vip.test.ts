@@ -1,0 +1,160 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseIdRanges } from '../../src/measure/write-ids.js';
+import type { RunEvent } from '../../src/measure/events.js';
+import { defaults } from '../../src/scenario/defaults.js';
+import { masterDownIntervalMs, skewMs } from '../../src/simulator/vrrp.js';
+import { DB_VIP_PRIORITY } from '../../src/targets/host/db-endpoint/vip-keepalived.js';
+import { assertNothingLeft, db, drill, figuresOf, figuresTable, recount, type Figures } from '../helpers/postgres-drill.js';
+
+/**
+ * The database writer behind a keepalived address on the members, for real on the host target
+ * (`endpoint.mode: vip`): each member's weight-0 writer check asks its own PostgreSQL
+ * `SELECT NOT pg_is_in_recovery()`, so only the writer may hold the address. Every bound is derived
+ * from the scenario's configuration, keepalived.conf(5) (a weight-0 vrrp_script failed `fall` times
+ * puts the instance in FAULT, passed `rise` times takes it out) and RFC 3768 §6.1 (VRRPv2 skew
+ * (256 − priority)/256 s, Master_Down_Interval 3 × advert + skew); host and sim figures are printed
+ * side by side.
+ */
+const VIP = 'scenarios/host-postgres-vip.yaml';
+/** A check's own latency (psql's start, a refused connect) and timers on a busy two-core machine. */
+const CHECK_SLACK_MS = 300;
+/** keepalived's and the apps' lines reach the run a little after they happened. */
+const LINE_SLACK_MS = 250;
+const table: Array<{ run: string; host: Figures; sim: Figures }> = [];
+const timelines: string[] = [];
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const only = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent[] =>
+  db(events, type).filter((e) => Object.entries(match).every(([k, v]) => e.detail[k] === v));
+const one = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent => {
+  const found = only(events, type, match);
+  expect(found.length, `${type} ${JSON.stringify(match)}`).toBe(1);
+  return found[0]!;
+};
+const first = (events: readonly RunEvent[], type: string, match: Record<string, unknown>, afterMs = -Infinity): RunEvent => {
+  const found = only(events, type, match).find((e) => e.atMs >= afterMs);
+  expect(found, `${type} ${JSON.stringify(match)} after ${afterMs} ms`).toBeDefined();
+  return found!;
+};
+
+/** Stretches where two members were MASTER at once, from the members' `vip.state` events. */
+function twoMasters(events: readonly RunEvent[]): string[] {
+  const masters = new Set<string>();
+  const overlaps: string[] = [];
+  for (const e of db(events, 'vip.state')) {
+    const node = String(e.detail.node);
+    if (e.detail.state === 'master') masters.add(node);
+    else masters.delete(node);
+    if (masters.size > 1) overlaps.push(`${[...masters].join('+')} at ${e.atMs} ms`);
+  }
+  return overlaps;
+}
+
+describe('host target: PostgreSQL failover behind a keepalived address on the members', () => {
+  afterAll(() => {
+    process.stdout.write(`postgres vip drill, host beside sim:\n${figuresTable(table)}\n${timelines.join('\n')}\n`);
+  });
+
+  it(
+    'the crashed primary drops the address at its failed check, the promoted standby takes it within its next check and VRRP master-down; lost writes counted exactly; nothing left',
+    async () => {
+      const { loaded, record, result, sim } = await drill(VIP);
+      table.push({ run: 'host-postgres-vip', host: figuresOf(result), sim: figuresOf(sim) });
+      const { scenario } = loaded;
+      const spec = scenario.setup.database!;
+      const vip = spec.endpoint.vip!;
+      const { check, advertIntMs } = vip;
+      const writePeriodMs = 1000 / spec.writeRate;
+      const { healthCheck } = scenario.controller;
+      // RFC 3768 §6.1 (VRRPv2): the standby's skew and master-down interval at its priority
+      const skew = skewMs(DB_VIP_PRIORITY.standby, advertIntMs, 2);
+      const masterDown = masterDownIntervalMs(DB_VIP_PRIORITY.standby, advertIntMs, 2);
+      expect(masterDown).toBe(3 * advertIntMs + ((256 - DB_VIP_PRIORITY.standby) / 256) * 1000);
+
+      // detection: the stopped primary refuses at once: the controller's threshold-th failed check
+      const fault = result.metrics.perFault[0]!;
+      const detectMinMs = (healthCheck.unhealthyThreshold - 1) * healthCheck.intervalMs;
+      const detectMaxMs = healthCheck.unhealthyThreshold * healthCheck.intervalMs + CHECK_SLACK_MS;
+      expect(fault.detectedBy).toBe('controller');
+      expect(fault.detectionMs).toBeGreaterThanOrEqual(detectMinMs);
+      expect(fault.detectionMs).toBeLessThanOrEqual(detectMaxMs);
+
+      // the crashed primary's own check fails at its next `fall` runs (a refused socket fails at once) and it goes to FAULT
+      const crashMs = fault.injectedAtMs;
+      const oldFailed = first(result.events, 'vip.check', { node: spec.primary, ok: false }, crashMs);
+      expect(oldFailed.atMs - crashMs).toBeLessThanOrEqual(check.fall * check.intervalMs + CHECK_SLACK_MS);
+      const oldFault = first(result.events, 'vip.state', { node: spec.primary, state: 'fault' }, crashMs);
+      expect(oldFault.atMs - oldFailed.atMs).toBeLessThanOrEqual(LINE_SLACK_MS);
+
+      // promotion, then the standby's check passes at its next `rise` runs
+      const writer = one(result.events, 'writer');
+      expect(writer.detail).toMatchObject({ writer: spec.standby, previous: spec.primary });
+      const passed = first(result.events, 'vip.check', { node: spec.standby, ok: true }, crashMs);
+      expect(passed.atMs).toBeGreaterThanOrEqual(writer.atMs - LINE_SLACK_MS);
+      expect(passed.atMs - writer.atMs).toBeLessThanOrEqual(check.rise * check.intervalMs + CHECK_SLACK_MS);
+
+      // out of FAULT it is a backup, and master once no advert came for its master-down interval — at
+      // least its skew after its check passed (the old master's priority-0 advert, at the earliest), at
+      // most the whole master-down interval
+      const master = first(result.events, 'vip.state', { node: spec.standby, state: 'master' }, crashMs);
+      expect(master.atMs - passed.atMs).toBeGreaterThanOrEqual(skew - LINE_SLACK_MS);
+      expect(master.atMs - passed.atMs).toBeLessThanOrEqual(masterDown + LINE_SLACK_MS);
+      expect(twoMasters(result.events)).toEqual([]);
+
+      // the apps' route moved to the standby when it took the address
+      const route = one(result.events, 'route.changed');
+      expect(route.detail).toMatchObject({ layer: 'database', via: 'vip', from: spec.primary, to: spec.standby });
+      expect(Math.abs(route.atMs - master.atMs)).toBeLessThanOrEqual(LINE_SLACK_MS);
+      expect(fault.switchedLayer).toBe('database');
+
+      // the rows: through one address, the member that committed each write is read back
+      const to = (member: string) => db(result.events, 'writes.to').find((e) => e.detail.member === member);
+      const [toOld, toNew] = [to(spec.primary), to(spec.standby)];
+      expect(toOld, 'writes committed by the old writer').toBeDefined();
+      expect(toNew, 'writes committed by the new writer').toBeDefined();
+      expect(Number(toNew!.detail.firstSentMs)).toBeGreaterThanOrEqual(master.atMs - check.timeoutMs - LINE_SLACK_MS);
+      timelines.push(
+        `  host timeline: crash ${sec(crashMs)}, old primary's check failed ${sec(oldFailed.atMs)} (FAULT ${sec(oldFault.atMs)}), writer ${sec(writer.atMs)}, ` +
+          `standby's check passed ${sec(passed.atMs)}, standby MASTER ${sec(master.atMs)} (${sec(master.atMs - passed.atMs)} after its check; master-down ${sec(masterDown)}), ` +
+          `first write on the new writer ${sec(Number(toNew!.detail.firstSentMs))}`,
+      );
+
+      // RTO: detection + promotion (defaults.ts, postgres-streaming promotionMs.max) + the next `rise`
+      // checks + master-down + the app's next write, seen by the next probe
+      const promotionMaxMs = defaults.database['postgres-streaming'].promotionMs.max;
+      const rtoMaxMs = detectMaxMs + promotionMaxMs + check.rise * check.intervalMs + CHECK_SLACK_MS + masterDown + writePeriodMs + scenario.load.probeIntervalMs + LINE_SLACK_MS;
+      expect(fault.rtoMs).not.toBeNull();
+      expect(fault.rtoMs!).toBeGreaterThanOrEqual(master.atMs - crashMs - LINE_SLACK_MS);
+      expect(fault.rtoMs!).toBeLessThanOrEqual(rtoMaxMs);
+      const resumed = one(result.events, 'writes.resumed');
+      expect(resumed.detail.writer).toBe(spec.standby);
+      expect(Number(resumed.detail.unavailableMs)).toBeLessThanOrEqual(rtoMaxMs);
+
+      // lost writes: the checker's count at the writer change, exact by an independent recount
+      const checked = one(result.events, 'writes.checked');
+      const lost = db(result.events, 'data.lost');
+      const checkedIds = lost.length > 0 ? [...parseIdRanges(String(lost[0]!.detail.ids))] : [];
+      expect(Number(checked.detail.missing)).toBe(checkedIds.length);
+      expect(result.metrics.lostWrites).toBe(checkedIds.length);
+      expect(recount(result.events, spec.standby)).toEqual(checkedIds);
+
+      // the old primary took nothing after its fence, came back as a standby (its check keeps it in FAULT)
+      const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes');
+      expect(invariant?.pass, invariant?.message).toBe(true);
+      expect(db(result.events, 'rejoined').map((e) => e.detail.member)).toEqual([spec.primary]);
+      expect(only(result.events, 'vip.state', { node: spec.primary, state: 'master' }).filter((e) => e.atMs > crashMs)).toEqual([]);
+
+      // the simulator models the same mechanism: the route moves within the standby's next checks and master-down of the writer change
+      const simWriter = one(sim.events, 'writer');
+      const simRoute = one(sim.events, 'route.changed');
+      expect(simRoute.detail).toMatchObject({ via: 'vip', to: spec.standby });
+      expect(simRoute.atMs - simWriter.atMs).toBeGreaterThanOrEqual(skew);
+      expect(simRoute.atMs - simWriter.atMs).toBeLessThanOrEqual(check.rise * check.intervalMs + masterDown);
+
+      expect(result.verdict, JSON.stringify(result.expectations)).toBe('pass');
+      expect(sim.verdict, JSON.stringify(sim.expectations)).toBe('pass');
+      assertNothingLeft(record, result);
+    },
+    240_000,
+  );
+});
