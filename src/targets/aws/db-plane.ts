@@ -69,6 +69,8 @@ export class DbPlane {
   #degraded = false;
   #closed = false;
   #applying: Promise<void> = Promise.resolve();
+  /** Faults whose effecting call is in flight: the poll waits for them (see holdObservations). */
+  #held = 0;
 
   private constructor(private readonly options: DbPlaneOptions) {
     const spec = options.scenario.setup.database!;
@@ -140,9 +142,24 @@ export class DbPlane {
       intervalMs: this.options.pollIntervalMs,
       deadlineMs: this.options.lifetimeMs,
       closed: () => this.#closed,
-      poll: () => this.refresh(),
+      poll: () => (this.#held > 0 ? Promise.resolve() : this.refresh()),
       onError: (err) => this.options.emit('aws', 'error', { message: `database plane: ${err.message}` }),
     });
+  }
+
+  /**
+   * While a fault's effecting call is in flight the poll applies nothing: an emulator applies a call
+   * (FailoverDBCluster) before faildrill hears it returned, and the plane would report the new writer
+   * before the fault took effect. The session refreshes once it did; the release is safe to call twice.
+   */
+  holdObservations(): () => void {
+    this.#held++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#held--;
+    };
   }
 
   /** Reads the control plane now and applies what changed. */

@@ -409,6 +409,15 @@ export class AwsSession implements Session {
       onEffect({ effect: 'applied by faildrill', call: 'database store stopped', member: fault.target, database: this.#db.spec.id });
       return undo;
     }
+    const release = this.#db?.holdObservations();
+    try {
+      return await this.#injectAws(connection, fault, spec?.durationMs, onEffect, release);
+    } finally {
+      release?.();
+    }
+  }
+
+  #injectAws(connection: AwsConnectionHandle, fault: FaultEffect, durationMs: number | undefined, onEffect: (detail: EventDetail) => void, release: (() => void) | undefined): Promise<Undo> {
     return injectAwsFault(
       {
         clients: connection.clients,
@@ -417,9 +426,10 @@ export class AwsSession implements Session {
         ...(connection.mode === 'moto' || connection.mode === 'localstack' ? { emulator: connection.mode } : {}),
         track: (resource) => this.#resources!.inventory.push(resource),
       },
-      { ...fault, ...(spec?.durationMs !== undefined ? { durationMs: spec.durationMs } : {}) },
+      { ...fault, ...(durationMs !== undefined ? { durationMs } : {}) },
       (detail) => {
         onEffect(detail);
+        release?.();
         // the data plane follows the control plane at once rather than at its next poll
         void this.#servers?.refresh();
         void this.#lb?.refresh();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDnsServer, type DnsQuery, type DnsRecord, type DnsServer } from '../../shared/dns-server.js';
-import { dnsLocator, fileLocator, LocateError } from './writer-locator.js';
+import { dnsLocator, fileLocator, LocateError, writerLocator } from './writer-locator.js';
 
 const NAME = 'writer.orders-db.db.faildrill.test';
 const PORT = 5432;
@@ -94,5 +94,13 @@ describe('fileLocator', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a fixed address (the database VIP)', () => {
+  it('names the same address before every write: which member answers is the address holder\'s business', async () => {
+    const locator = writerLocator({ kind: 'fixed', address: '198.18.7.99:5432' }, 1_000);
+    expect(await locator.locate()).toBe('198.18.7.99:5432');
+    expect(await locator.locate()).toBe('198.18.7.99:5432');
   });
 });
