@@ -88,3 +88,25 @@ export function figuresTable(rows: ReadonlyArray<{ run: string; host: Figures; s
   const row = (f: Figures) => `detection ${fmt(f.detectionMs)}, RTO ${fmt(f.rtoMs)}, lost ${f.lostWrites}, RPO ${fmt(f.rpoMs)}, writes unavailable ${fmt(f.writesUnavailableMs)}`;
   return rows.map((t) => `  ${t.run.padEnd(26)} host: ${row(t.host)}\n  ${''.padEnd(26)} sim:  ${row(t.sim)}`).join('\n');
 }
+
+/** The checker's count is exact: one check at the writer change, its ids recounted apart from it and missing everywhere. */
+export function assertLostCounted(result: RunResult, newWriter: string): void {
+  const checks = db(result.events, 'writes.checked');
+  expect(checks).toHaveLength(1);
+  expect(Number(checks[0]!.detail.acked)).toBeGreaterThan(0);
+  const lost = db(result.events, 'data.lost')[0];
+  const ids = lost ? [...parseIdRanges(String(lost.detail.ids))] : [];
+  expect(result.metrics.lostWrites).toBe(ids.length);
+  expect(Number(checks[0]!.detail.missing)).toBe(ids.length);
+  expect(recount(result.events, newWriter)).toEqual(ids);
+}
+
+/** The old primary acknowledged no write from its demotion on (a split brain would), and came back as a replica once the cut ended. */
+export function assertDemoted(result: RunResult, member: string): void {
+  const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes');
+  expect(invariant?.pass, invariant?.message).toBe(true);
+  expect(db(result.events, 'fenced').map((e) => e.detail.member)).toEqual([member]);
+  const rejoined = db(result.events, 'rejoined');
+  expect(rejoined.map((e) => e.detail.member)).toEqual([member]);
+  expect(rejoined[0]!.atMs).toBeGreaterThanOrEqual(result.metrics.perFault[0]!.removedAtMs!);
+}

@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseIdRanges } from '../../src/measure/write-ids.js';
-import type { RunResult } from '../../src/run/result.js';
 import type { LoadedScenario } from '../../src/scenario/load.js';
 import { PATRONI_POLL_MS } from '../../src/targets/host/patroni/observer.js';
 import { failoverBoundMs, patroniSettings } from '../../src/targets/host/patroni/settings.js';
-import { assertNothingLeft, db, drill, figuresOf, figuresTable, recount, type Figures } from '../helpers/postgres-drill.js';
+import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, type Figures } from '../helpers/postgres-drill.js';
 
 /**
  * Platform mode for real on the host target: Patroni (the pinned PyPI release) with etcd fails the
@@ -29,28 +27,6 @@ const table: Array<{ run: string; host: Figures; sim: Figures }> = [];
 
 /** The app's next write after the switch, seen by the load's next probe. */
 const nextWriteMs = (loaded: LoadedScenario) => 1000 / loaded.scenario.setup.database!.writeRate + loaded.scenario.load.probeIntervalMs;
-
-/** The checker's count is exact: one check at the writer change, its ids recounted apart from it and missing everywhere. */
-function assertLostCounted(result: RunResult, newWriter: string): void {
-  const checks = db(result.events, 'writes.checked');
-  expect(checks).toHaveLength(1);
-  expect(Number(checks[0]!.detail.acked)).toBeGreaterThan(0);
-  const lost = db(result.events, 'data.lost')[0];
-  const ids = lost ? [...parseIdRanges(String(lost.detail.ids))] : [];
-  expect(result.metrics.lostWrites).toBe(ids.length);
-  expect(Number(checks[0]!.detail.missing)).toBe(ids.length);
-  expect(recount(result.events, newWriter)).toEqual(ids);
-}
-
-/** The old primary acknowledged no write from its demotion on (a split brain would), and came back as a replica once the cut ended. */
-function assertDemoted(result: RunResult, member: string): void {
-  const invariant = result.invariants.find((i) => i.name === 'demoted-primary-acknowledges-no-writes');
-  expect(invariant?.pass, invariant?.message).toBe(true);
-  expect(db(result.events, 'fenced').map((e) => e.detail.member)).toEqual([member]);
-  const rejoined = db(result.events, 'rejoined');
-  expect(rejoined.map((e) => e.detail.member)).toEqual([member]);
-  expect(rejoined[0]!.atMs).toBeGreaterThanOrEqual(result.metrics.perFault[0]!.removedAtMs!);
-}
 
 describe('host target: PostgreSQL failed over by Patroni (platform mode), and by our controller on the same fault', () => {
   afterAll(() => {

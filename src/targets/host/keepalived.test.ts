@@ -49,6 +49,8 @@ describe('keepalived log lines (2.2.7)', () => {
   it.each([
     ['Mon Nov 23 21:00:23 2026: (VI_1) Entering MASTER STATE', { kind: 'state', state: 'master' }],
     ['Mon Nov 23 21:00:19 2026: (VI_1) Entering BACKUP STATE (init)', { kind: 'state', state: 'backup' }],
+    ['Mon Nov 23 21:00:19 2026: (VI_1) Entering FAULT STATE (init)', { kind: 'state', state: 'fault' }],
+    ['Mon Nov 23 21:00:29 2026: (VI_1) entering FAULT state', { kind: 'state', state: 'fault' }],
     ['Mon Nov 23 21:00:19 2026: VRRP_Script(check_app) succeeded', { kind: 'script', script: 'check_app', ok: true }],
     ['Mon Nov 23 21:00:34 2026: VRRP_Script(check_app) failed (exited with status 1)', { kind: 'script', script: 'check_app', ok: false, reason: 'exited with status 1' }],
     ['Mon Nov 23 21:12:08 2026: VRRP_Script(check_app) timed_out', { kind: 'script', script: 'check_app', ok: false, reason: 'timed_out' }],

@@ -92,7 +92,8 @@ export type KeepalivedLogEvent =
 
 /** Parses one keepalived log line (keepalived 2.x, `-l -D`). */
 export function parseKeepalivedLine(line: string): KeepalivedLogEvent | undefined {
-  let m = /\) Entering (MASTER|BACKUP|FAULT) STATE/.exec(line);
+  // "(VI_1) Entering MASTER STATE", "(VI_1) Entering FAULT STATE (init)", and on leaving MASTER for FAULT "(VI_1) entering FAULT state"
+  let m = /\) [Ee]ntering (MASTER|BACKUP|FAULT) (?:STATE|state)/.exec(line);
   if (m) return { kind: 'state', state: m[1]!.toLowerCase() as 'master' | 'backup' | 'fault' };
   m = /VRRP_Script\(([^)]+)\) (succeeded|failed|timed[_ ]out)(?: \((.*)\))?/.exec(line);
   if (m) return { kind: 'script', script: m[1]!, ok: m[2] === 'succeeded', ...(m[2] !== 'succeeded' ? { reason: m[3] ?? m[2]! } : {}) };

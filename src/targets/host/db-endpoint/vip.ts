@@ -55,17 +55,22 @@ export class VipEndpoint implements WriterEndpoint {
       node.writeConfig();
       this.ctx.keepalived.set(member.id, node);
     }
-    for (const node of this.ctx.keepalived.values()) node.start();
+    const nodes = [...this.ctx.keepalived.values()];
+    for (const node of nodes) node.start();
     const check = this.vip.check;
+    const states = () => nodes.map((n) => `${n.id} ${n.state}, check ${n.scriptOk === undefined ? 'not reported' : n.scriptOk ? 'passed' : 'failed'}`).join('; ');
     await waitUntil(
       async () =>
-        [...this.ctx.keepalived.values()].every((n) => (n.id === writer.id ? n.state === 'master' && n.scriptOk !== false : n.state === 'fault')),
+        // keepalived 2.2.7 puts an instance whose weight-0 script fails before its first state in FAULT without logging it
+        nodes.every((n) => (n.id === writer.id ? n.state === 'master' && n.scriptOk !== false : n.scriptOk === false && (n.state === 'fault' || n.state === 'init'))),
       {
         timeoutMs: 4 * this.vip.advertIntMs + (check.fall + check.rise) * check.intervalMs + check.timeoutMs + SETTLE_SLACK_MS,
         what: `keepalived: ${writer.id} holding ${this.address} and the other member in FAULT (its writer check failed)`,
         signal: this.ctx.signal,
       },
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (${states()}; keepalived logs: ${nodes.map((n) => n.configFile.replace(/\.conf$/, '.log')).join(', ')})`);
+    });
     this.#route = writer;
   }
 
