@@ -47,6 +47,15 @@ export interface Effect {
 /** The app port the simulator and the host's app listen on. */
 const APP_PORT = 80;
 
+/** The port PostgreSQL listens on: a postgres-streaming member's checks and clients talk to it. */
+const POSTGRES_PORT = 5432;
+
+/** The port what checks and clients talk to on `server` listens on. */
+function servedPort(scenario: Scenario, server: string): number {
+  const db = scenario.setup.database;
+  return db?.engine === 'postgres-streaming' && (server === db.primary || server === db.standby) ? POSTGRES_PORT : APP_PORT;
+}
+
 function base(server: string): Effect {
   return {
     server,
@@ -100,7 +109,7 @@ export function effectOf(scenario: Scenario, fault: FaultSpec): Effect {
       e.loss = fault.loss ?? 0;
       return e;
     case 'network-drop':
-      if (ruleMatches(fault, 'tcp', APP_PORT, undefined)) e.app = e.local = 'no-answer';
+      if (ruleMatches(fault, 'tcp', servedPort(scenario, fault.target), undefined)) e.app = e.local = 'no-answer';
       e.cutFromThirdSite = ruleMatches(fault, 'tcp', undefined, undefined);
       if (fault.peer !== undefined) {
         if (ruleMatches(fault, 'vrrp', undefined, fault.peer)) e.deafTo = [fault.peer];
