@@ -1,5 +1,7 @@
+import { dbVipOf } from '../scenario/db-vip.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
 import { dur, ZERO, type Expr } from './expr.js';
+import { dbVipBack } from './layers/db-vip.js';
 
 /** What a request to the app gets: an answer, a refusal (RST at once), or nothing (`connected`: the handshake completed). */
 export type Answer = 'ok' | 'refused' | 'no-answer' | 'no-answer-connected';
@@ -38,7 +40,10 @@ export interface Effect {
   /** EC2 sees the instance down (stopped or terminated): an Auto Scaling group's EC2 check replaces it. */
   hostDown: boolean;
   terminated: boolean;
-  /** From the fault's removal until the host serves again (a started instance boots). */
+  /**
+   * From the fault's removal until the host serves again (a started instance boots; keepalived started
+   * again on the database VIP's primary waits its master-down interval before it holds the address).
+   */
   backMs: Expr;
   /** A database-wide action: fail over to the standby, or reboot in place. */
   database?: 'failover' | 'reboot';
@@ -97,6 +102,7 @@ export function effectOf(scenario: Scenario, fault: FaultSpec): Effect {
     case 'service-stop':
       if (served) e.app = e.local = 'refused';
       if (service === 'keepalived') e.keepalived = 'stopped';
+      if (service === 'keepalived' && fault.target === db?.primary && dbVipOf(db)) e.backMs = dbVipBack(db, dbVipOf(db)!);
       return e;
     case 'process-pause':
       if (served) e.app = e.local = 'no-answer-connected';
