@@ -1,5 +1,6 @@
 import type { LoadSpec } from '../scenario/schema.js';
 import type { Effect } from './effect.js';
+import { dbVipReleased } from './layers/db-vip.js';
 import { failingThroughNginx, viaNginx } from './layers/nginx-upstream.js';
 import { databaseClients, entryOf, periodMsOf, sharesBehind, streamsOf } from './topology.js';
 import type { FaultContext } from './types.js';
@@ -22,14 +23,15 @@ function failing(effect: Effect, baseLatencyMs: number, stream: LoadSpec): numbe
 /**
  * How much of the load a fault breaks: the requests its server answers on each stream's path at the
  * start (a DNS record's primary, the forwarded target group's targets in equal shares, the VIP's master,
- * a server), and for a lost database writer every request to an app server that writes through it.
+ * a server), and for a lost database writer every request to an app server that writes through it
+ * (so too when keepalived stops on the member holding the database VIP: the standby cannot take it).
  */
 export function exposureOf(ctx: FaultContext): Exposure {
   const { scenario, effect } = ctx;
   const streams = streamsOf(scenario);
   const totalRate = streams.reduce((sum, s) => sum + s.ratePerSec, 0);
   const db = scenario.setup.database;
-  const dbDown = db !== undefined && (effect.database !== undefined || (effect.server === db.primary && (effect.app !== 'ok' || effect.hostDown)));
+  const dbDown = db !== undefined && (effect.database !== undefined || (effect.server === db.primary && (effect.app !== 'ok' || effect.hostDown)) || dbVipReleased(ctx));
   const writers = new Set(dbDown ? databaseClients(scenario) : []);
   let failingRate = 0;
   let periodMs = 0;

@@ -1,5 +1,7 @@
+import { dbVipOf } from '../scenario/db-vip.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
 import { dur, ZERO, type Expr } from './expr.js';
+import { dbVipBack } from './layers/db-vip.js';
 
 /** What a request to the app gets: an answer, a refusal (RST at once), or nothing (`connected`: the handshake completed). */
 export type Answer = 'ok' | 'refused' | 'no-answer' | 'no-answer-connected';
@@ -38,7 +40,10 @@ export interface Effect {
   /** EC2 sees the instance down (stopped or terminated): an Auto Scaling group's EC2 check replaces it. */
   hostDown: boolean;
   terminated: boolean;
-  /** From the fault's removal until the host serves again (a started instance boots). */
+  /**
+   * From the fault's removal until the host serves again (a started instance boots; keepalived started
+   * again on the database VIP's primary waits its master-down interval before it holds the address).
+   */
   backMs: Expr;
   /** A database-wide action: fail over to the standby, or reboot in place. */
   database?: 'failover' | 'reboot';
@@ -46,6 +51,15 @@ export interface Effect {
 
 /** The app port the simulator and the host's app listen on. */
 const APP_PORT = 80;
+
+/** The port PostgreSQL listens on: a postgres-streaming member's checks and clients talk to it. */
+const POSTGRES_PORT = 5432;
+
+/** The port what checks and clients talk to on `server` listens on. */
+function servedPort(scenario: Scenario, server: string): number {
+  const db = scenario.setup.database;
+  return db?.engine === 'postgres-streaming' && (server === db.primary || server === db.standby) ? POSTGRES_PORT : APP_PORT;
+}
 
 function base(server: string): Effect {
   return {
@@ -88,6 +102,7 @@ export function effectOf(scenario: Scenario, fault: FaultSpec): Effect {
     case 'service-stop':
       if (served) e.app = e.local = 'refused';
       if (service === 'keepalived') e.keepalived = 'stopped';
+      if (service === 'keepalived' && fault.target === db?.primary && dbVipOf(db)) e.backMs = dbVipBack(db, dbVipOf(db)!);
       return e;
     case 'process-pause':
       if (served) e.app = e.local = 'no-answer-connected';
@@ -100,7 +115,7 @@ export function effectOf(scenario: Scenario, fault: FaultSpec): Effect {
       e.loss = fault.loss ?? 0;
       return e;
     case 'network-drop':
-      if (ruleMatches(fault, 'tcp', APP_PORT, undefined)) e.app = e.local = 'no-answer';
+      if (ruleMatches(fault, 'tcp', servedPort(scenario, fault.target), undefined)) e.app = e.local = 'no-answer';
       e.cutFromThirdSite = ruleMatches(fault, 'tcp', undefined, undefined);
       if (fault.peer !== undefined) {
         if (ruleMatches(fault, 'vrrp', undefined, fault.peer)) e.deafTo = [fault.peer];

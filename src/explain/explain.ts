@@ -6,6 +6,7 @@ import { effectOf, effectText } from './effect.js';
 import { dur, maxOf, minOf, minus, plus, ZERO, type Expr } from './expr.js';
 import { activeAt, incidentsOf, type ScheduledFault } from './incident.js';
 import { controllerFailback } from './layers/controller.js';
+import { dbVipQuiet } from './layers/db-vip.js';
 import { keepalivedQuiet } from './layers/keepalived.js';
 import { layersHit } from './registry.js';
 import type { Bound, Candidate, FaultContext, FaultExplanation, Figure, Occurrence, Restored, Window } from './types.js';
@@ -143,7 +144,7 @@ function explainOne(scenario: Scenario, all: readonly ScheduledFault[], sf: Sche
   const extras = layers.flatMap((l) => l.extra?.(ctx) ?? []);
   const decision = decide(candidates, fault.durationMs);
   const notes = [`effect: ${effectText(effect)}`, ...new Set(candidates.flatMap((c) => c.notes))];
-  const quiet = keepalivedQuiet(ctx);
+  const quiet = keepalivedQuiet(ctx) ?? dbVipQuiet(ctx);
   if (quiet) notes.push(quiet);
   const restored = layers.map((l) => l.restores?.(ctx)).find((r) => r !== undefined);
   if (restored) notes.push(restored.note);

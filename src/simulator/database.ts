@@ -1,13 +1,16 @@
 import type { DatabasePort, Rng } from '../controller/ports.js';
+import { dbVipOf } from '../scenario/db-vip.js';
 import { WriteOutageTracker } from '../measure/write-unavailability.js';
 import { defaults } from '../scenario/defaults.js';
 import { patroniTimingsOf } from '../scenario/patroni.js';
 import { replicationLagMs } from '../scenario/replication-lag.js';
 import type { DatabaseSpec } from '../scenario/schema.js';
 import type { SimContext } from './context.js';
+import { SimDbVip } from './db-vip.js';
 import type { Timer } from './engine.js';
 import { SimPatroni } from './patroni.js';
 import type { SimServer } from './server.js';
+import type { VrrpInstance } from './vrrp.js';
 
 /** A write the app sent, counted rather than simulated one by one. */
 interface WriteTally {
@@ -22,12 +25,14 @@ interface WriteTally {
  * A primary/standby database: RDS Multi-AZ instance or cluster, Aurora, read-replica promotion or
  * PostgreSQL streaming replication. Replication lag (with spikes) decides which acknowledged writes a
  * promoted standby lacks (RPO); the app reaches the writer through an endpoint it re-resolves after
- * a TTL, or that the controller repoints.
+ * a TTL, one that the controller repoints, or a keepalived address the writer holds ({@link SimDbVip}).
  */
 export class SimDatabase {
   #writer: string;
-  /** The writer as the app sees it (its cached endpoint). */
+  /** The writer as the app sees it (its cached endpoint); endpoint mode vip routes through {@link #vip} instead. */
   #appWriter: string;
+  /** Endpoint mode vip: the keepalived address on the members that the apps write to. */
+  readonly #vip?: SimDbVip;
   #failingOver?: { untilMs: number; timer: Timer };
   #primaryLostAtMs?: number;
   /** The platform's detection of a lost writer, pending. */
@@ -66,6 +71,9 @@ export class SimDatabase {
       ctx.engine.at(spike.atMs, () => this.#lagChanged());
       ctx.engine.at(spike.atMs + spike.durationMs, () => this.#lagChanged());
     }
+    const vip = dbVipOf(spec);
+    // the fence shuts the old writer down as the failover starts; the promoted standby writes once it completes
+    if (vip) this.#vip = new SimDbVip(spec, vip, ctx, servers, { isWriter: (member) => !this.#failingOver && member === this.#writer });
     if (platformFailover && spec.engine === 'postgres-streaming') {
       this.#patroni = new SimPatroni(patroniTimingsOf(spec), ctx.engine, this.#rng.fork('patroni'), {
         keyLapsed: (promotionMs) => this.#leaderKeyLapsed(promotionMs),
@@ -82,6 +90,16 @@ export class SimDatabase {
     return [this.spec.primary, this.spec.standby];
   }
 
+  /** The database VIP's VRRP instance when `member` runs keepalived for it (endpoint mode vip), for keepalived faults. */
+  vrrpOf(member: string): VrrpInstance | undefined {
+    return this.#vip && (member === this.spec.primary || member === this.spec.standby) ? this.#vip.vrrp : undefined;
+  }
+
+  /** The member the app's writes go to now: its endpoint's writer, or the member holding the database VIP (none while no member does). */
+  #route(): string | undefined {
+    return this.#vip ? this.#vip.backend() : this.#appWriter;
+  }
+
   /** Engine defaults (design.md §5) merged with the scenario's settings. */
   get #engine() {
     return defaults.database[this.spec.engine];
@@ -95,12 +113,17 @@ export class SimDatabase {
     return this.spec.replication === 'synchronous' ? 0 : replicationLagMs(this.spec, atMs);
   }
 
-  /** Whether the app can write now: its endpoint points at the writer, which is up and not failing over. */
+  /**
+   * Whether the app can write now: its endpoint points at the writer, which is up and not failing over.
+   * Through the database VIP only the writer takes writes (a PostgreSQL in recovery refuses them).
+   */
   get appCanWrite(): boolean {
     if (this.#failingOver) return false;
-    const target = this.servers.get(this.#appWriter)!;
+    const route = this.#route();
+    if (route === undefined) return false;
+    const target = this.servers.get(route)!;
     if (target.respond().kind !== 'ok') return false;
-    return this.#appWriter === this.#writer || !this.#demoted.has(this.#appWriter);
+    return route === this.#writer || (!this.#vip && !this.#demoted.has(route));
   }
 
   /** Writes so far (after {@link countWrites}). */
@@ -118,7 +141,7 @@ export class SimDatabase {
     if (!this.appCanWrite) this.#tally.failed += n;
     else {
       this.#tally.acked += n;
-      if (this.#appWriter !== this.#writer) this.#tally.ackedByDemoted += n;
+      if (this.#route() !== this.#writer) this.#tally.ackedByDemoted += n;
     }
   }
 
@@ -131,12 +154,12 @@ export class SimDatabase {
     const firstMs = this.#writePhaseMs + this.#writeIndex(fromMs) * this.#writePeriodMs;
     if (!ok) return this.#outages.failed(firstMs);
     const outage = this.#outages.acked(firstMs, firstMs);
-    if (outage) this.ctx.events.emit('db', 'writes.resumed', { database: this.spec.id, writer: this.#appWriter, sinceMs: Math.round(outage.sinceMs), unavailableMs: Math.round(outage.unavailableMs) });
+    if (outage) this.ctx.events.emit('db', 'writes.resumed', { database: this.spec.id, writer: this.#route() ?? '', sinceMs: Math.round(outage.sinceMs), unavailableMs: Math.round(outage.unavailableMs) });
   }
 
   /** Writes acknowledged by a demoted member (the invariant wants none). */
   demotedWrites(): Array<{ database: string; member: string; writes: number }> {
-    return this.#tally.ackedByDemoted > 0 ? [{ database: this.spec.id, member: this.#appWriter, writes: this.#tally.ackedByDemoted }] : [];
+    return this.#tally.ackedByDemoted > 0 ? [{ database: this.spec.id, member: this.#route() ?? '', writes: this.#tally.ackedByDemoted }] : [];
   }
 
   /** Index of the app's first write at or after `tMs` (writes every period from the phase). */
@@ -153,8 +176,10 @@ export class SimDatabase {
    * one) once the platform has detected it; detection and promotion together take the engine's
    * failover time (design.md §5), `failover.started` marks the detection. Patroni instead follows
    * its leader's node ({@link SimPatroni}): the leader key lapses, or PostgreSQL restarts in place.
+   * The database VIP's checks follow keepalived freezing, stopping or starting again on a member.
    */
   memberChanged(): void {
+    this.#vip?.worldChanged();
     const writerUp = this.servers.get(this.#writer)!.respond().kind === 'ok';
     const now = this.ctx.engine.nowMs;
     if (!writerUp && this.#primaryLostAtMs === undefined) {
@@ -244,8 +269,9 @@ export class SimDatabase {
     this.#demoted.delete(to);
     if (this.#engine.fencesOldPrimary || this.servers.get(from)!.respond().kind === 'ok') this.#demoted.add(from);
     this.ctx.events.emit('db', 'writer', { database: this.spec.id, writer: to, previous: from });
+    // endpoint mode vip: nothing repoints the app; the address follows the writer through the members' checks
     if (this.spec.endpoint.mode === 'controller') this.#repoint();
-    else this.ctx.engine.at(this.#nextEndpointRefresh(), () => this.#repoint());
+    else if (this.spec.endpoint.mode === 'dns') this.ctx.engine.at(this.#nextEndpointRefresh(), () => this.#repoint());
   }
 
   /** The app re-resolves (or is repointed to) the writer endpoint. */

@@ -25,6 +25,12 @@ export interface DropRule {
 /** The port the app listens on, in the model. */
 export const APP_PORT = 80;
 
+/**
+ * The port PostgreSQL listens on (its default, and the host target's): a postgres-streaming member's
+ * service (the model's app) answers there, so a network-drop of 5432 reaches it and one of 80 does not.
+ */
+export const POSTGRES_PORT = 5432;
+
 interface ServiceState {
   /** One entry per stop in force: an undo removes its own, a supervisor's start clears them all. */
   stopped: Set<object>;
@@ -49,6 +55,8 @@ export class SimServer {
     readonly baseLatencyMs: number,
     /** From power-on to the services answering. */
     readonly bootMs: number = defaults.server.bootMs,
+    /** The TCP port its service listens on: {@link APP_PORT}, or {@link POSTGRES_PORT} on a PostgreSQL member. */
+    readonly appPort: number = APP_PORT,
   ) {}
 
   #service(name: ServiceName): ServiceState {
@@ -164,7 +172,7 @@ export class SimServer {
   }
 
   #dropsApp(): boolean {
-    return this.drops('tcp', APP_PORT);
+    return this.drops('tcp', this.appPort);
   }
 
   /**
@@ -172,7 +180,7 @@ export class SimServer {
    * INPUT rules without a peer, but not network isolation or loss.
    */
   respondLocally(): Response {
-    if (!this.hostUp || this.#filtered('tcp', APP_PORT)) return { kind: 'no-answer' };
+    if (!this.hostUp || this.#filtered('tcp', this.appPort)) return { kind: 'no-answer' };
     const app = this.#service('app');
     if (app.paused > 0) return { kind: 'no-answer', connected: true };
     if (app.stopped.size > 0) return { kind: 'refused', latencyMs: 1 };

@@ -80,6 +80,13 @@ export interface VrrpSpec {
   trackScript?: TrackScriptSpec;
   /** When the track script first runs after time 0 (see `trackScriptPhaseMs`); drawn from `rng` when absent. */
   scriptPhaseMs?: number;
+  /**
+   * Without a track script: when keepalived started, modulo the advert interval, for a world that runs
+   * its nodes' weight-0 scripts itself ({@link VrrpInstance.scriptFault}) and started keepalived at one
+   * of their runs (the database VIP's writer check). The master advertises from there plus its
+   * master-down interval, as with a track script; drawn from `rng` when absent.
+   */
+  startPhaseMs?: number;
 }
 
 /** What the VRRP model asks of the world around it. */
@@ -172,9 +179,9 @@ export class VrrpInstance {
     // vrrp_init_state) and advertises from then on. Without a script the phase is drawn as it comes.
     const script = spec.trackScript;
     const scriptPhaseMs = script ? (spec.scriptPhaseMs ?? rng.int(0, script.intervalMs - 1)) : 0;
-    const phaseMs = script
-      ? (scriptPhaseMs + this.#masterDownMs(initialMaster)) % spec.advertIntMs
-      : rng.fork('advert-phase').int(0, spec.advertIntMs - 1);
+    const startMs = script ? scriptPhaseMs : spec.startPhaseMs;
+    const phaseMs =
+      startMs !== undefined ? (startMs + this.#masterDownMs(initialMaster)) % spec.advertIntMs : rng.fork('advert-phase').int(0, spec.advertIntMs - 1);
     this.#atomically(() => {
       for (const node of this.#nodes) {
         if (node === initialMaster) {

@@ -22,7 +22,7 @@ import { SeededRng } from '../random/seeded-rng.js';
 import { Route53HealthCheck } from './route53.js';
 import { applySimFault, type FaultEffect } from './faults.js';
 import { route53Verdict, verdictWithin, type CheckVerdict } from './checks.js';
-import { SimServer, type Response } from './server.js';
+import { APP_PORT, POSTGRES_PORT, SimServer, type Response } from './server.js';
 import { SimVipLayer } from './vip-layer.js';
 import { MemoryLease } from '../lease/memory-lease.js';
 import { SimDatabase } from './database.js';
@@ -94,7 +94,9 @@ export class SimWorld {
       },
     };
     const { setup } = scenario;
-    for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs, s.bootMs));
+    // a PostgreSQL member's service (the model's app) listens on PostgreSQL's port, as on the host
+    const pg = setup.database?.engine === 'postgres-streaming' ? new Set([setup.database.primary, setup.database.standby]) : new Set<string>();
+    for (const s of setup.servers) this.servers.set(s.id, new SimServer(s.id, s.latencyMs, s.bootMs, pg.has(s.id) ? POSTGRES_PORT : APP_PORT));
     if (setup.loadBalancer) this.#buildLoadBalancer(setup.loadBalancer);
     if (setup.autoscaling) {
       const asg = setup.autoscaling;
@@ -306,7 +308,7 @@ export class SimWorld {
             this.#statesChanged(previous);
             this.#db?.memberChanged();
           }),
-        vrrpOf: (id) => (this.#vip?.spec.nodes.some((n) => n.server === id) ? this.#vip.vrrp : undefined),
+        vrrpOf: (id) => (this.#vip?.spec.nodes.some((n) => n.server === id) ? this.#vip.vrrp : this.#db?.vrrpOf(id)),
         ...(db
           ? {
               databaseFault: (f) => {

@@ -10,7 +10,7 @@ import { simulate } from '../helpers/sim.js';
  * setup (Route 53 in platform and controller mode, two target groups under our controller, a single
  * group, Route 53 in front of a load balancer, keepalived with a track script of weight −20 and 0, VRRPv3,
  * without preempt, with arbiter fencing, in controller mode, each database engine (Patroni with its own
- * timings too), autoscaling with EC2 and ELB checks), each fault action on the server that matters,
+ * timings too; postgres-streaming behind a keepalived address, endpoint mode vip), autoscaling with EC2 and ELB checks), each fault action on the server that matters,
  * removed after 90 s or left on. The simulator's figures over 10 seeds must lie inside the bounds
  * explain derives from the scenario.
  */
@@ -22,6 +22,7 @@ const ACTIONS: Record<string, string> = {
   slow: 'action: latency, latency: 3s',
   fast: 'action: latency, latency: 300ms',
   drop80: 'action: network-drop, protocol: tcp, port: 80',
+  drop5432: 'action: network-drop, protocol: tcp, port: 5432',
   dropAll: 'action: network-drop',
   loss: 'action: packet-loss, loss: 0.5',
   loss1: 'action: packet-loss, loss: 1',
@@ -43,7 +44,9 @@ const TEMPLATES: Record<string, { yaml: string; targets: string[]; actions: stri
   dbInstance: { yaml: D(`  database: { id: db, engine: rds-multi-az-instance, primary: w, standby: r, clients: [a] }`), targets: ['w'], actions: ['stop', 'ec2stop'] },
   dbAurora: { yaml: D(`  database: { id: db, engine: aurora, primary: w, standby: r, clients: [a], endpoint: { mode: controller } }`), targets: ['w'], actions: ['stop'] },
   dbPg: { yaml: D(`  database: { id: db, engine: postgres-streaming, primary: w, standby: r, clients: [a] }`), targets: ['w'], actions: ['stop', 'pause'] },
-  dbPatroni: { yaml: D(`  database: { id: db, engine: postgres-streaming, primary: w, standby: r, clients: [a], patroni: { ttl: 20s, loopWait: 2s, retryTimeout: 5s } }`), targets: ['w'], actions: ['stop', 'pause', 'dropAll', 'drop80', 'ec2stop', 'term', 'iso'] },
+  dbPatroni: { yaml: D(`  database: { id: db, engine: postgres-streaming, primary: w, standby: r, clients: [a], patroni: { ttl: 20s, loopWait: 2s, retryTimeout: 5s } }`), targets: ['w'], actions: ['stop', 'pause', 'dropAll', 'drop80', 'drop5432', 'ec2stop', 'term', 'iso'] },
+  dbVip: { yaml: D(`  database: { id: db, engine: postgres-streaming, primary: w, standby: r, clients: [a], endpoint: { mode: vip } }`, 'controller: { layers: { database: controller } }'), targets: ['w', 'r'], actions: ['stop', 'stopKa', 'pause', 'pauseKa', 'drop5432', 'drop80', 'dropAll', 'ec2stop', 'term', 'iso'] },
+  dbVipSlow: { yaml: D(`  database: { id: db, engine: postgres-streaming, primary: w, standby: r, clients: [a], endpoint: { mode: vip, vip: { advertInt: 2s, check: { interval: 2s, timeout: 1500ms, fall: 3, rise: 2 } } } }`, 'controller: { layers: { database: controller }, healthCheck: { interval: 1s, timeout: 500ms } }'), targets: ['w'], actions: ['stop', 'pause', 'drop5432', 'iso', 'ec2stop'] },
   dbReplica: { yaml: D(`  database: { id: db, engine: rds-read-replica, primary: w, standby: r, clients: [a], replicationLag: 2s, endpoint: { mode: controller } }`, 'controller: { layers: { database: controller } }'), targets: ['w'], actions: ['stop', 'ec2stop'] },
   vipFenced: { yaml: S(`  vip: { id: v, advertInt: 1s, fencing: arbiter, nodes: [ { server: a, priority: 100, state: MASTER }, { server: b, priority: 90 } ], trackScript: { interval: 2s, fall: 2, rise: 2, weight: -20 } }`, 'controller: { healthCheck: { interval: 1s, timeout: 500ms } }'), targets: ['a'], actions: ['stop', 'stopKa', 'drop80', 'ec2stop'] },
   vipNoPreempt: { yaml: S(`  vip: { id: v, advertInt: 1s, preempt: false, nodes: [ { server: a, priority: 100, state: MASTER }, { server: b, priority: 90 } ], trackScript: { interval: 2s, fall: 2, rise: 2, weight: -20 } }`), targets: ['a'], actions: ['stop', 'stopKa', 'ec2stop'] },

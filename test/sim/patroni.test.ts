@@ -109,7 +109,7 @@ describe('Patroni in the simulator (platform-mode postgres-streaming)', () => {
   }, 300_000);
 
   it.each([
-    ["PostgreSQL's port dropped (Patroni talks to it over the Unix socket and to etcd on its own port)", 'action: network-drop, protocol: tcp, port: 80'],
+    ["PostgreSQL's port dropped (Patroni talks to it over the Unix socket and to etcd on its own port)", 'action: network-drop, protocol: tcp, port: 5432'],
     ['a partition from the replica (etcd, on a third site, still reaches both)', 'action: network-partition, peer: db-b'],
   ])('%s: the leader keeps its key, nothing fails over', async (_, fault) => {
     for (let seed = 1; seed <= 10; seed++) {

@@ -8,6 +8,8 @@ import { breaking, targetsAt } from '../incident.js';
 import { forwardedGroup, latencyOf } from '../topology.js';
 import type { Candidate, FaultContext, LayerExplainer, SwitchLayer, Window } from '../types.js';
 import { endpointRefresh } from './database.js';
+import { dbVipNote, oldMasterLate } from './db-vip.js';
+import { dbVipOf } from '../../scenario/db-vip.js';
 import { stuckShareOf } from './route53.js';
 import { masterDown } from './vrrp-timers.js';
 
@@ -42,8 +44,11 @@ const LISTENER_CHANGE: Record<NonNullable<FaultContext['scenario']['setup']['loa
   nginx: 'the upstream rewritten to the other target group and nginx reloaded',
 };
 
-/** How long the port's switch takes once the controller decided (src/controller/routing.ts, per layer). */
-function portSwitch(ctx: FaultContext, group: FailoverGroupSpec, to: 'primary' | 'secondary'): Window & { what: string } {
+/**
+ * How long the port's switch takes once the controller decided (src/controller/routing.ts, per layer);
+ * `verdictMin`: the earliest verdict after the fault (the database VIP's old master may go later).
+ */
+function portSwitch(ctx: FaultContext, group: FailoverGroupSpec, to: 'primary' | 'secondary', verdictMin: Expr = ZERO): Window & { what: string } {
   switch (group.layer) {
     case 'dns': {
       const { min, max } = defaults.route53.propagationMs;
@@ -60,10 +65,15 @@ function portSwitch(ctx: FaultContext, group: FailoverGroupSpec, to: 'primary' |
       const db = ctx.scenario.setup.database!;
       const promotion = defaults.database[db.engine].promotionMs;
       const refresh = endpointRefresh(db);
+      const promotionMax = dur('promotion.max', promotion.max);
+      const max = plus(promotionMax, refresh.max!);
+      const vip = dbVipOf(db);
+      // endpoint mode vip: an old master that keeps the address past the standby's rise lets it go only with its priority-0 advert
+      const late = vip ? oldMasterLate(ctx, verdictMin, promotionMax) : undefined;
       return {
         min: plus(dur('promotion.min', promotion.min), refresh.min),
-        max: plus(dur('promotion.max', promotion.max), refresh.max!),
-        what: `promotion of ${group.members[to].id} (${db.engine}, ${promotion.min / 1000}–${promotion.max / 1000} s)`,
+        max: late ? maxOf(max, late) : max,
+        what: `promotion of ${group.members[to].id} (${db.engine}, ${promotion.min / 1000}–${promotion.max / 1000} s)${vip ? `; ${dbVipNote(db, vip)}` : ''}`,
       };
     }
   }
@@ -103,7 +113,7 @@ function groupCandidate(ctx: FaultContext, group: FailoverGroupSpec): Candidate 
   const last = { min: maxOf(...broken.map((c) => at(c).min)), max: maxOf(...broken.map((c) => at(c).max)) };
   const waitOthers: Window =
     degraded || broken.length <= 1 ? { min: ZERO, max: ZERO } : { min: last.min.ms > own.max!.ms ? minus(last.min, own.max!) : ZERO, max: minus(last.max, own.min) };
-  const port = portSwitch(ctx, group, 'secondary');
+  const port = portSwitch(ctx, group, 'secondary', last.min);
   const dns = scenario.setup.dns;
   const notes = [
     `our controller: ${threshold.value} failed checks every ${interval.numbers} on ${group.members.primary.id}, then ${port.what}`,

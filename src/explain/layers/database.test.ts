@@ -108,7 +108,7 @@ describe('database platform', () => {
     });
 
     it("only PostgreSQL's port dropped: Patroni keeps its key (etcd and the Unix socket still reach it), nothing moves", () => {
-      const e = explainFirst(db('postgres-streaming', '{ id: f, at: 2m, target: w, action: network-drop, protocol: tcp, port: 80, duration: 90s }', PATRONI));
+      const e = explainFirst(db('postgres-streaming', '{ id: f, at: 2m, target: w, action: network-drop, protocol: tcp, port: 5432, duration: 90s }', PATRONI));
       expect(range(e, 'detection')).toBe('never');
       expect(range(e, 'rto')).toEqual([90_000 - 50 - 100, 90_000 + SLACK]);
     });

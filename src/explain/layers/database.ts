@@ -1,9 +1,11 @@
 import { defaults } from '../../scenario/defaults.js';
+import { dbVipOf } from '../../scenario/db-vip.js';
 import { usesPatroni } from '../../scenario/patroni.js';
 import { replicationLagMs } from '../../scenario/replication-lag.js';
 import type { DatabaseSpec } from '../../scenario/schema.js';
 import { dur, minus, plus, ZERO, type Expr } from '../expr.js';
 import type { Bound, Candidate, FaultContext, LayerExplainer, Window } from '../types.js';
+import { dbVipFollow } from './db-vip.js';
 import { leaderHealthOf, patroniCandidates, patroniRestore } from './patroni.js';
 
 /** The documented failover time of the engine (design.md §5), or the scenario's `failover` range. */
@@ -15,9 +17,13 @@ export function failoverRange(db: DatabaseSpec): Window {
 
 /**
  * How long the app keeps writing to the old writer after the switch: `dns` mode re-resolves the writer
- * endpoint within its TTL (RDS endpoints: 5 s), `controller` mode is repointed at once.
+ * endpoint within its TTL (RDS endpoints: 5 s), `controller` mode is repointed at once, `vip` mode
+ * follows the keepalived address once the promoted standby's writer check let it take it:
+ * (rise − 1) × interval + skew(standby) to rise × interval + masterDown(standby) ({@link dbVipFollow}).
  */
 export function endpointRefresh(db: DatabaseSpec): Window {
+  const vip = dbVipOf(db);
+  if (vip) return dbVipFollow(db, vip);
   return db.endpoint.mode === 'dns' ? { min: ZERO, max: dur('endpoint TTL', db.endpoint.ttlMs) } : { min: ZERO, max: ZERO };
 }
 

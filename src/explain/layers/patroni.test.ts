@@ -13,6 +13,7 @@ const FAULTS = [
   'action: network-drop',
   'action: network-drop, protocol: tcp',
   'action: network-drop, protocol: tcp, port: 80',
+  'action: network-drop, protocol: tcp, port: 5432',
   'action: network-drop, protocol: udp',
   'action: network-drop, peer: r',
   'action: network-partition, peer: r',

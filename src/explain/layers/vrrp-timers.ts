@@ -1,7 +1,13 @@
 import type { Scenario } from '../../scenario/schema.js';
 import { count, dur, maxOf, minus, plus, times, type Expr } from '../expr.js';
 
-type VipSpec = NonNullable<Scenario['setup']['vip']>;
+/**
+ * What the timers read of a VRRP instance: the app VIP (`setup.vip`), or the database VIP of endpoint
+ * mode `vip` described the same way (./db-vip.ts).
+ */
+export type VipSpec = Pick<NonNullable<Scenario['setup']['vip']>, 'advertIntMs' | 'vrrpVersion' | 'preemptDelayMs'> & {
+  nodes: ReadonlyArray<{ server: string; priority: number }>;
+};
 
 /**
  * keepalived's vrrp_garp_master_delay default (keepalived.conf(5), global_defs): a second set of

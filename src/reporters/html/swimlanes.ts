@@ -105,6 +105,15 @@ export const LANE_RULES: readonly LaneRule[] = [
   { component: 'vip', type: 'state', section: 'VRRP state', lane: (d) => (d.vip === undefined ? undefined : `${d.vip} / ${d.node}`), state: (d) => String(d.state), previous: (d) => text(d.previous) },
   { component: 'db', type: 'writer', section: 'Database writer', lane: (d) => text(d.database), state: (d) => String(d.writer), previous: (d) => text(d.previous) },
   {
+    component: 'db',
+    type: 'vip.holders',
+    section: 'Database VIP holder',
+    lane: (d) => text(d.vip),
+    state: (d) => serverList(d.holders).join(', ') || 'none',
+    previous: (d) => (d.previous === undefined ? undefined : serverList(d.previous).join(', ') || 'none'),
+    tone: (s) => (s === 'none' || s.includes(',') ? 'bad' : undefined),
+  },
+  {
     component: 'asg',
     type: 'instance',
     section: 'Autoscaling instances',

@@ -1,4 +1,5 @@
 import type { TargetPlan } from '../../run/plan.js';
+import { DB_VIP_PRIORITY } from '../../scenario/db-vip.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { describeSimFault } from '../../simulator/faults.js';
 
@@ -11,6 +12,12 @@ export function describeSim(scenario: Scenario): TargetPlan {
     ...(s.loadBalancer ? [`load balancer ${s.loadBalancer.id}: ${s.loadBalancer.targetGroups.map((g) => `${g.id} (${g.targets.join(', ')})`).join(', ')}`] : []),
     ...(s.vip ? [`keepalived VIP ${s.vip.id}: ${s.vip.nodes.map((n) => `${n.server} ${n.priority}`).join(', ')}, VRRP ${s.vip.vrrpVersion}`] : []),
     ...(s.database ? [`database ${s.database.id} (${s.database.engine}): ${s.database.primary} → ${s.database.standby}`] : []),
+    ...(s.database?.endpoint.vip
+      ? [
+          `database VIP (endpoint mode vip): keepalived on ${s.database.primary} (MASTER ${DB_VIP_PRIORITY.primary}) and ${s.database.standby} (BACKUP ${DB_VIP_PRIORITY.standby}), VRRP 2, virtual_router_id ${s.database.endpoint.vip.virtualRouterId}, ` +
+            `writer check every ${s.database.endpoint.vip.check.intervalMs / 1000} s (fall ${s.database.endpoint.vip.check.fall}, rise ${s.database.endpoint.vip.check.rise})`,
+        ]
+      : []),
     ...(s.autoscaling ? [`autoscaling group ${s.autoscaling.id}: ${s.autoscaling.instances.join(', ')}`] : []),
   ];
   return {
