@@ -295,8 +295,10 @@ export function expectCleanOutcome(outcome: CliOutcome, file: string, allowed: n
   expect(outcome.stderr, context).not.toMatch(/\n\s+at .*:\d+:\d+\)?$|internal error/m);
   // a message names what was written, never zod's "received undefined" or a bare NaN; a word the scenario itself
   // holds may come back quoted from it (a description that says "not received"), so only the others are checked
+  // (YAML's `.nan`, `.NaN` or `.NAN` is a NaN the scenario holds: a key written so is named NaN)
   const unquoted = outcome.stderr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  for (const word of ['received', 'undefined', 'NaN'].filter((w) => !new RegExp(`\\b${w}\\b`).test(text)))
+  const holds = (word: string) => new RegExp(`\\b${word}\\b`).test(text) || (word === 'NaN' && /\.nan\b/i.test(text));
+  for (const word of ['received', 'undefined', 'NaN'].filter((w) => !holds(w)))
     expect(unquoted, context).not.toMatch(new RegExp(`\\b${word}\\b`));
   if (outcome.code !== 2) return;
   const lines = outcome.stderr.split('\n').filter((l) => l !== '');

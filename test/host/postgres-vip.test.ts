@@ -3,7 +3,7 @@ import type { RunEvent } from '../../src/measure/events.js';
 import { defaults } from '../../src/scenario/defaults.js';
 import { masterDownIntervalMs, skewMs } from '../../src/simulator/vrrp.js';
 import { WRITE_TIMEOUT_MS } from '../../src/targets/host/db-layer.js';
-import { DB_VIP_PRIORITY } from '../../src/targets/host/db-endpoint/vip-keepalived.js';
+import { DB_VIP_PRIORITY } from '../../src/scenario/db-vip.js';
 import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, type Figures } from '../helpers/postgres-drill.js';
 
 /**

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../scenario/load.js';
 import { planTopology } from '../topology.js';
-import { dbKeepalivedConfig, DB_VIP_PRIORITY, WRITER_CHECK, WRITER_CHECK_SCRIPT } from './vip-keepalived.js';
+import { DB_VIP_PRIORITY } from '../../../scenario/db-vip.js';
+import { dbKeepalivedConfig, WRITER_CHECK, WRITER_CHECK_PROGRAM } from './vip-keepalived.js';
 
 const text = readFileSync(new URL('../../../../scenarios/host-postgres-vip.yaml', import.meta.url), 'utf8');
 const scenario = parseScenario(text, 'host-postgres-vip.yaml').scenario;
@@ -42,7 +43,7 @@ describe('the writer check script', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fd-writer-check-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'pg-writer-check.sh');
-  writeFileSync(script, WRITER_CHECK_SCRIPT, { mode: 0o700 });
+  writeFileSync(script, WRITER_CHECK_PROGRAM, { mode: 0o700 });
   /** A stand-in psql answering `answer` (or failing to connect), recording its arguments. */
   const psql = (answer: string | undefined) => {
     const file = join(dir, `psql-${answer ?? 'refused'}`);

@@ -1,16 +1,11 @@
 import { join } from 'node:path';
+import { DB_VIP_PRIORITY, WRITER_CHECK_SCRIPT, type DbVipSpec } from '../../../scenario/db-vip.js';
 import type { DatabaseSpec } from '../../../scenario/schema.js';
 import { PG_DATABASE, PG_PORT, PG_SUPERUSER } from '../postgres/config.js';
 import type { HostPlan } from '../topology.js';
 
-/** `endpoint.vip` of a database in mode vip. */
-export type DbVipSpec = NonNullable<DatabaseSpec['endpoint']['vip']>;
-
-/** VRRP priorities on the members: the primary's wins an election while both pass their check (only at a split). */
-export const DB_VIP_PRIORITY = { primary: 100, standby: 90 } as const;
-
-/** The vrrp_script's name in keepalived.conf and keepalived's log. */
-export const WRITER_CHECK = 'pg_writer';
+/** The vrrp_script's name in keepalived.conf and keepalived's log (the simulator names its model so too). */
+export const WRITER_CHECK = WRITER_CHECK_SCRIPT;
 
 /** The check script in the run's folder. */
 export const writerCheckFile = (plan: HostPlan) => join(plan.dir, 'pg-writer-check.sh');
@@ -26,7 +21,7 @@ export const writerCheckRunsFile = (plan: HostPlan, server: string) => join(plan
  * does not fail it. Each run appends its start to `runsFile` (the session aligns time 0 to it).
  * argv: psql socketDir port user database runsFile
  */
-export const WRITER_CHECK_SCRIPT = `#!/bin/bash
+export const WRITER_CHECK_PROGRAM = `#!/bin/bash
 # faildrill writer check: 0 only when this member's PostgreSQL is the writer (not in recovery).
 LC_ALL=C
 printf '%s\\n' "$EPOCHREALTIME" >> "$6"

@@ -5,7 +5,8 @@ import { KeepalivedNode, type KeepalivedLogEvent } from '../keepalived.js';
 import { PG_PORT } from '../postgres/config.js';
 import { pgProgram } from '../postgres/bin.js';
 import { routeChanged, type EndpointContext, type WriterEndpoint } from './endpoint.js';
-import { DB_VIP_PRIORITY, dbKeepalivedConfig, WRITER_CHECK, WRITER_CHECK_SCRIPT, writerCheckFile, type DbVipSpec } from './vip-keepalived.js';
+import { DB_VIP_PRIORITY, type DbVipSpec } from '../../../scenario/db-vip.js';
+import { dbKeepalivedConfig, WRITER_CHECK, WRITER_CHECK_PROGRAM, writerCheckFile } from './vip-keepalived.js';
 
 /** Slack beyond keepalived's own timers for the primary to hold the address and the standby to fail its check. */
 const SETTLE_SLACK_MS = 10_000;
@@ -17,13 +18,15 @@ const SETTLE_SLACK_MS = 10_000;
  * address and read back which member committed each write. Nothing repoints the apps: when the
  * controller promotes the standby, its check passes at its next run(s), it leaves FAULT and takes the
  * address after VRRP's master-down interval (sooner when the old master's priority-0 advert comes
- * after that). keepalived's log gives `db`/`vip.state` and `vip.check`; a member entering MASTER moves
+ * after that). keepalived's log gives `db`/`vip.state`, `vip.check` and `vip.holders`; a member entering MASTER moves
  * the apps' route (`route.changed` via `vip`) — its gratuitous ARPs point the apps at it.
  */
 export class VipEndpoint implements WriterEndpoint {
   readonly address: string;
   readonly vip: DbVipSpec;
   #route?: DbMember;
+  /** Members in MASTER state as keepalived logged them (each adds the address on entering it). */
+  #holders: string[] = [];
 
   constructor(private readonly ctx: EndpointContext) {
     const { plan, spec } = ctx;
@@ -39,7 +42,7 @@ export class VipEndpoint implements WriterEndpoint {
   /** Writes the check and each member's keepalived.conf, starts keepalived on both at once, and waits until `writer` holds the address and the other failed its check. */
   async setUp(writer: DbMember): Promise<void> {
     const { plan, spec } = this.ctx;
-    writeFileSync(writerCheckFile(plan), WRITER_CHECK_SCRIPT, { mode: 0o700 });
+    writeFileSync(writerCheckFile(plan), WRITER_CHECK_PROGRAM, { mode: 0o700 });
     const psql = pgProgram('psql');
     for (const member of this.ctx.members()) {
       const role = member.id === spec.primary ? 'primary' : 'standby';
@@ -82,12 +85,17 @@ export class VipEndpoint implements WriterEndpoint {
   }
 
   #onLog(node: KeepalivedNode, event: KeepalivedLogEvent): void {
-    const database = this.ctx.spec.id;
+    const tag = { database: this.ctx.spec.id, vip: `${this.ctx.spec.id}-vip` };
     if (event.kind === 'state') {
-      this.ctx.emit('db', 'vip.state', { database, node: node.id, state: event.state, previous: node.previousState, source: 'keepalived log' });
+      this.ctx.emit('db', 'vip.state', { ...tag, node: node.id, state: event.state, previous: node.previousState, priority: node.priority, source: 'keepalived log' });
+      const holders = [...this.ctx.keepalived.values()].filter((n) => n.state === 'master').map((n) => n.id);
+      if (holders.join(',') !== this.#holders.join(',')) {
+        this.ctx.emit('db', 'vip.holders', { ...tag, holders: holders.join(','), previous: this.#holders.join(','), source: 'keepalived log' });
+        this.#holders = holders;
+      }
       if (event.state === 'master') this.#mastered(node.id);
     } else if (event.kind === 'script' && event.script === WRITER_CHECK) {
-      this.ctx.emit('db', 'vip.check', { database, node: node.id, ok: event.ok, ...(event.reason ? { reason: event.reason } : {}), source: 'keepalived log' });
+      this.ctx.emit('db', 'vip.check', { ...tag, node: node.id, script: event.script, ok: event.ok, ...(event.reason ? { reason: event.reason } : {}), source: 'keepalived log' });
     }
   }
 
