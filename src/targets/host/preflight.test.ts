@@ -14,7 +14,7 @@ describe('what the host target needs for a database', () => {
     const withDb = names('  database: { engine: postgres-streaming, primary: db-a, standby: db-b }');
     const without = names('  dns: { record: a.example, primary: app-1, secondary: db-a }');
     const added = withDb.filter((n) => !without.includes(n));
-    expect(added).toEqual(['PostgreSQL server programs (postgres, initdb, pg_basebackup, pg_rewind)', "the 'postgres' user", 'setpriv', 'compiled database helpers']);
+    expect(added).toEqual(['PostgreSQL server programs (postgres, initdb, pg_basebackup, pg_rewind, psql)', "the 'postgres' user", 'setpriv', 'compiled database helpers']);
     // platform mode (Patroni) adds Patroni's own: patroni, etcd and its relay
     const platform = hostRequirements(scenario('  database: { engine: postgres-streaming, primary: db-a, standby: db-b }', 'platform')).map((r) => r.name);
     expect(platform.filter((n) => !withDb.includes(n))).toEqual(expect.arrayContaining(['patroni', 'etcd', 'compiled Patroni relay']));

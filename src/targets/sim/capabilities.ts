@@ -10,7 +10,7 @@ export const simCapabilities: TargetCapabilities = {
       kinds: ['alb', 'nginx'],
     },
     vip: { support: 'yes', how: 'model: VRRPv2/v3 timers on a seeded phase, preempt, track_script, split brain, arbiter fencing script' },
-    database: { support: 'yes', how: 'model: RDS Multi-AZ, Aurora, replica promotion, PostgreSQL streaming; lag, RPO' },
+    database: { support: 'yes', how: 'model: RDS Multi-AZ, Aurora, replica promotion, PostgreSQL streaming (our controller or Patroni; endpoint dns, controller or a keepalived VIP with a writer check); lag, RPO' },
     autoscaling: { support: 'yes', how: 'model: EC2/ELB health, launch, registration, scale-up on failover' },
   },
   faults: {
