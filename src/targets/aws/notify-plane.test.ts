@@ -98,6 +98,7 @@ describe('NotifyPlane on moto', () => {
       await new Promise((r) => setTimeout(r, 100));
       points = (await read()).Datapoints ?? [];
     }
+    expect(events.filter(([c, t]) => c === 'cloudwatch' && t === 'error')).toEqual([]);
     expect(Math.min(...points.map((p) => p.Minimum!))).toBe(0);
     expect(Math.max(...points.map((p) => p.Maximum!))).toBe(1);
     await plane.close();

@@ -56,6 +56,8 @@ export class NotifyPlane {
   readonly #alarmStates = new Map<string, string>();
   #subscriptionArn?: string;
   #metricTimer?: NodeJS.Timeout;
+  /** HealthCheckStatus writes, one after the other. */
+  #healthWrites: Promise<void> = Promise.resolve();
   #alarmTimer?: NodeJS.Timeout;
   #closed = false;
   /** Events from before the run's time 0 (the subscription), emitted when it starts. */
@@ -165,15 +167,21 @@ export class NotifyPlane {
   }
 
   /** One PutMetricData with every judged check's current value (Route 53 publishes HealthCheckStatus per check, 1 healthy, 0 not). */
-  async #writeHealth(): Promise<void> {
-    const data = [...this.#health].filter(([, c]) => c.value !== undefined);
-    if (data.length === 0) return;
+  #writeHealth(): Promise<void> {
+    // the values as they are now, written after the writes before them: a verdict is never overtaken by an older one
+    const data = [...this.#health].flatMap(([id, c]) => (c.value === undefined ? [] : [[id, c.value] as const]));
+    if (data.length === 0) return this.#healthWrites;
+    this.#healthWrites = this.#healthWrites.then(() => this.#putHealth(data));
+    return this.#healthWrites;
+  }
+
+  async #putHealth(data: ReadonlyArray<readonly [string, number]>): Promise<void> {
     const now = new Date();
     try {
       await this.options.clients.cloudwatch.send(
         new PutMetricDataCommand({
           Namespace: 'AWS/Route53',
-          MetricData: data.map(([id, c]) => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: id }], Value: c.value!, Timestamp: now, Unit: 'None' })),
+          MetricData: data.map(([id, value]) => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: id }], Value: value, Timestamp: now, Unit: 'None' })),
         }),
       );
     } catch (err) {
@@ -214,7 +222,7 @@ export class NotifyPlane {
     let timer: NodeJS.Timeout | undefined;
     const pending = this.#notifier.pending;
     const timedOut = await Promise.race([
-      this.#notifier.flush().then(() => false),
+      Promise.all([this.#notifier.flush(), this.#healthWrites]).then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
     ]);
     clearTimeout(timer);
