@@ -3,6 +3,7 @@ import type { DatabaseSpec } from '../scenario/schema.js';
 import { writerCheckPhaseMs } from '../scenario/script-phase.js';
 import type { SimContext } from './context.js';
 import type { SimServer } from './server.js';
+import { vrrpDelivery } from './vrrp-delivery.js';
 import { VrrpInstance, type GarpReason } from './vrrp.js';
 import { WriterCheck, type KeepalivedRun } from './writer-check.js';
 
@@ -70,13 +71,7 @@ export class SimDbVip {
       {
         running: (node) => this.#server(node).serviceRunning('keepalived'),
         frozen: (node) => this.#keepalived(node) === 'frozen',
-        delivers: (from, to) => {
-          const a = this.#server(from);
-          const b = this.#server(to);
-          if (!a.serviceRunning('keepalived') || !b.hostUp || a.isolated) return false;
-          if (b.drops('vrrp', undefined, from)) return false;
-          return b.lossRatio === 0 || lossRng.next() >= b.lossRatio;
-        },
+        delivers: vrrpDelivery((id) => this.#server(id), lossRng),
         // no track_script in the instance: the writer check runs beside it (WriterCheck) and reports through scriptFault
         checkScript: () => ({ ok: true, tookMs: 0 }),
         beforeChange: () => ctx.beforeRoutingChange(),

@@ -5,6 +5,7 @@ import type { SimContext } from './context.js';
 import type { SimServer } from './server.js';
 import { trackScriptPhaseMs } from '../scenario/script-phase.js';
 import { ArbiterScript } from './arbiter-script.js';
+import { vrrpDelivery } from './vrrp-delivery.js';
 import { moveBudgetMs, VrrpInstance, type GarpReason } from './vrrp.js';
 
 type VipSpec = NonNullable<Scenario['setup']['vip']>;
@@ -44,13 +45,7 @@ export class SimVipLayer {
           const server = this.#server(node);
           return server.hostUp && !server.serviceStopped('keepalived') && !server.serviceRunning('keepalived');
         },
-        delivers: (from, to) => {
-          const a = this.#server(from);
-          const b = this.#server(to);
-          if (!a.serviceRunning('keepalived') || !b.hostUp || a.isolated) return false;
-          if (b.drops('vrrp', undefined, from)) return false;
-          return b.lossRatio === 0 || lossRng.next() >= b.lossRatio;
-        },
+        delivers: vrrpDelivery((id) => this.#server(id), lossRng),
         checkScript: (node, timeoutMs) => {
           const response = this.#server(node).respondLocally();
           if (response.kind === 'no-answer') return { ok: false, tookMs: timeoutMs };

@@ -45,6 +45,22 @@ export async function drill(file: string, options: { text?: (yaml: string) => st
 /** The `db` events of one type. */
 export const db = (events: readonly RunEvent[], type: string) => events.filter((e) => e.component === 'db' && e.type === type);
 
+/** The `db` events of one type whose detail holds `match`. */
+export const only = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent[] =>
+  db(events, type).filter((e) => Object.entries(match).every(([k, v]) => e.detail[k] === v));
+/** The one `db` event of a type (holding `match`): fails unless there is exactly one. */
+export const one = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent => {
+  const found = only(events, type, match);
+  expect(found.length, `${type} ${JSON.stringify(match)}`).toBe(1);
+  return found[0]!;
+};
+/** The first `db` event of a type holding `match` at or after `afterMs`: fails when there is none. */
+export const first = (events: readonly RunEvent[], type: string, match: Record<string, unknown>, afterMs = -Infinity): RunEvent => {
+  const found = only(events, type, match).find((e) => e.atMs >= afterMs);
+  expect(found, `${type} ${JSON.stringify(match)} after ${afterMs} ms`).toBeDefined();
+  return found!;
+};
+
 
 /**
  * The checker's count, recounted apart from it: every id the apps saw acknowledged (`db`/`writes`,

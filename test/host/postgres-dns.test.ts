@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/measure/events.js';
 import { defaults } from '../../src/scenario/defaults.js';
 import { DNS_SERVER_PROGRAM } from '../../src/targets/host/db-endpoint/dns.js';
 import type { HostRunInfo } from '../../src/targets/host/session.js';
-import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, type Figures } from '../helpers/postgres-drill.js';
+import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, one, type Figures } from '../helpers/postgres-drill.js';
 
 /**
  * The database writer found through DNS for real on the host target (`endpoint.mode: dns`): a DNS
@@ -21,12 +20,6 @@ const LINE_SLACK_MS = 250;
 const table: Array<{ run: string; host: Figures; sim: Figures }> = [];
 const timelines: string[] = [];
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-const one = (events: readonly RunEvent[], type: string): RunEvent => {
-  const found = db(events, type);
-  expect(found.map((e) => e.type), type).toEqual([type]);
-  return found[0]!;
-};
 
 describe('host target: PostgreSQL failover with the writer found through DNS', () => {
   afterAll(() => {

@@ -4,7 +4,7 @@ import { defaults } from '../../src/scenario/defaults.js';
 import { masterDownIntervalMs, skewMs } from '../../src/simulator/vrrp.js';
 import { WRITE_TIMEOUT_MS } from '../../src/targets/host/db-layer.js';
 import { DB_VIP_PRIORITY } from '../../src/scenario/db-vip.js';
-import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, type Figures } from '../helpers/postgres-drill.js';
+import { assertDemoted, assertLostCounted, assertNothingLeft, db, drill, figuresOf, figuresTable, first, one, only, type Figures } from '../helpers/postgres-drill.js';
 
 /**
  * The database writer behind a keepalived address on the members, for real on the host target
@@ -23,19 +23,6 @@ const LINE_SLACK_MS = 250;
 const table: Array<{ run: string; host: Figures; sim: Figures }> = [];
 const timelines: string[] = [];
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-const only = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent[] =>
-  db(events, type).filter((e) => Object.entries(match).every(([k, v]) => e.detail[k] === v));
-const one = (events: readonly RunEvent[], type: string, match: Record<string, unknown> = {}): RunEvent => {
-  const found = only(events, type, match);
-  expect(found.length, `${type} ${JSON.stringify(match)}`).toBe(1);
-  return found[0]!;
-};
-const first = (events: readonly RunEvent[], type: string, match: Record<string, unknown>, afterMs = -Infinity): RunEvent => {
-  const found = only(events, type, match).find((e) => e.atMs >= afterMs);
-  expect(found, `${type} ${JSON.stringify(match)} after ${afterMs} ms`).toBeDefined();
-  return found!;
-};
 
 /** Stretches where two members were MASTER at once, from the members' `vip.state` events. */
 function twoMasters(events: readonly RunEvent[]): string[] {
