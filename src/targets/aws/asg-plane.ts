@@ -5,6 +5,7 @@ import { WallClock } from '../shared/wall-clock.js';
 import type { AsgGroupSource, AsgMember, AsgSnapshot } from './dataplane/asg-group-source.js';
 import type { AsgStandIn } from './dataplane/asg-stand-in.js';
 import { boundedPoll } from './dataplane/bounded-poll.js';
+import type { ObservationHold } from './dataplane/observation-hold.js';
 import type { AddedInstanceSpec } from './dataplane/instance-servers.js';
 import type { TargetHealthState } from './dataplane/target-group-checker.js';
 
@@ -12,6 +13,8 @@ import type { TargetHealthState } from './dataplane/target-group-checker.js';
 export type AsgInstanceState = 'pending' | 'in-service' | 'unhealthy' | 'terminating' | 'terminated';
 
 export interface AsgPlaneOptions {
+  /** Held while a fault's effecting call is in flight: the poll reads nothing then. */
+  hold?: ObservationHold;
   spec: AutoscalingSpec;
   source: AsgGroupSource;
   /** The scenario's server id for an instance id (an instance the group launched is named by its own id). */
@@ -108,7 +111,7 @@ export class AsgPlane {
       intervalMs: this.options.pollIntervalMs,
       deadlineMs: this.#deadlineMs,
       closed: () => this.#closed,
-      poll: () => this.refresh(),
+      poll: () => (this.options.hold?.held ? Promise.resolve() : this.refresh()),
       onError: (err) => this.#error(err),
     });
   }

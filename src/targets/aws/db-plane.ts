@@ -5,6 +5,7 @@ import type { EventDetail } from '../../measure/events.js';
 import { replicationLagMs } from '../../scenario/replication-lag.js';
 import type { DatabaseSpec, Scenario } from '../../scenario/schema.js';
 import { boundedPoll } from './dataplane/bounded-poll.js';
+import type { ObservationHold } from './dataplane/observation-hold.js';
 import { idRanges } from '../../measure/write-ids.js';
 import { writeLossEvents } from '../../measure/write-loss.js';
 import { DbStore } from './dataplane/db-store.js';
@@ -19,6 +20,8 @@ const WRITE_TIMEOUT_MS = 2_000;
 const SHIP_RETRY_MS = 250;
 
 export interface DbPlaneOptions {
+  /** Held while a fault's effecting call is in flight: the poll reads nothing then. */
+  hold?: ObservationHold;
   rds: RDSClient;
   scenario: Scenario;
   resources: DatabaseResources;
@@ -69,8 +72,6 @@ export class DbPlane {
   #degraded = false;
   #closed = false;
   #applying: Promise<void> = Promise.resolve();
-  /** Faults whose effecting call is in flight: the poll waits for them (see holdObservations). */
-  #held = 0;
 
   private constructor(private readonly options: DbPlaneOptions) {
     const spec = options.scenario.setup.database!;
@@ -142,24 +143,9 @@ export class DbPlane {
       intervalMs: this.options.pollIntervalMs,
       deadlineMs: this.options.lifetimeMs,
       closed: () => this.#closed,
-      poll: () => (this.#held > 0 ? Promise.resolve() : this.refresh()),
+      poll: () => (this.options.hold?.held ? Promise.resolve() : this.refresh()),
       onError: (err) => this.options.emit('aws', 'error', { message: `database plane: ${err.message}` }),
     });
-  }
-
-  /**
-   * While a fault's effecting call is in flight the poll applies nothing: an emulator applies a call
-   * (FailoverDBCluster) before faildrill hears it returned, and the plane would report the new writer
-   * before the fault took effect. The session refreshes once it did; the release is safe to call twice.
-   */
-  holdObservations(): () => void {
-    this.#held++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#held--;
-    };
   }
 
   /** Reads the control plane now and applies what changed. */

@@ -18,6 +18,7 @@ import { abortError, RunTimers, sleep } from '../shared/timers.js';
 import { WallClock } from '../shared/wall-clock.js';
 import type { AwsService } from './clients.js';
 import { connectAws, type AwsConnectionHandle } from './connect.js';
+import { ObservationHold } from './dataplane/observation-hold.js';
 import { ec2InstanceStates } from './dataplane/ec2-instance-states.js';
 import { InstanceServers } from './dataplane/instance-servers.js';
 import { normalizeName } from './dataplane/failover-records.js';
@@ -113,6 +114,8 @@ export class AwsSession implements Session {
   #dns?: DnsPlane;
   #lb?: LbPlane;
   #asg?: AsgPlane;
+  /** The data planes' polls wait while a fault's effecting call is in flight. */
+  readonly #hold = new ObservationHold();
   #resolvers?: DnsClients;
   #notify?: NotifyPlane;
   #db?: DbPlane;
@@ -213,6 +216,7 @@ export class AwsSession implements Session {
         pollIntervalMs: POLL_MS,
         lifetimeMs,
         emulated: this.#connection.emulated,
+        hold: this.#hold,
       });
       this.#abortPoint();
     }
@@ -227,7 +231,7 @@ export class AwsSession implements Session {
         emit: this.#emit,
         pollIntervalMs: POLL_MS,
         lifetimeMs,
-        afterTargetsRead: () => this.#asg?.refresh() ?? Promise.resolve(),
+        afterTargetsRead: () => (this.#hold.held ? Promise.resolve() : (this.#asg?.refresh() ?? Promise.resolve())),
       });
       this.#abortPoint();
     }
@@ -236,6 +240,7 @@ export class AwsSession implements Session {
       const targetGroupArn = targetGroup ? resources.loadBalancer?.targetGroups[targetGroup]?.arn : undefined;
       const emulator = this.#connection.emulated ? this.#connection.mode : undefined;
       this.#asg = await AsgPlane.start({
+        hold: this.#hold,
         spec: scenario.setup.autoscaling,
         source: autoScalingGroupSource(clients.autoscaling, resources.autoscaling.name),
         serverOf: (instanceId) => serverOfInstance(resources, instanceId),
@@ -409,15 +414,15 @@ export class AwsSession implements Session {
       onEffect({ effect: 'applied by faildrill', call: 'database store stopped', member: fault.target, database: this.#db.spec.id });
       return undo;
     }
-    const release = this.#db?.holdObservations();
+    const release = this.#hold.hold();
     try {
       return await this.#injectAws(connection, fault, spec?.durationMs, onEffect, release);
     } finally {
-      release?.();
+      release();
     }
   }
 
-  #injectAws(connection: AwsConnectionHandle, fault: FaultEffect, durationMs: number | undefined, onEffect: (detail: EventDetail) => void, release: (() => void) | undefined): Promise<Undo> {
+  #injectAws(connection: AwsConnectionHandle, fault: FaultEffect, durationMs: number | undefined, onEffect: (detail: EventDetail) => void, release: () => void): Promise<Undo> {
     return injectAwsFault(
       {
         clients: connection.clients,
@@ -429,11 +434,12 @@ export class AwsSession implements Session {
       { ...fault, ...(durationMs !== undefined ? { durationMs } : {}) },
       (detail) => {
         onEffect(detail);
-        release?.();
+        release();
         // the data plane follows the control plane at once rather than at its next poll
         void this.#servers?.refresh();
         void this.#lb?.refresh();
         void this.#db?.refresh();
+        void this.#asg?.refresh();
       },
     );
   }
