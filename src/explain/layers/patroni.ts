@@ -18,7 +18,7 @@ function timings(ctx: FaultContext): { ttl: Expr; loopWait: Expr; retryTimeout: 
 /**
  * Patroni loses the leader (node down or cut off from etcd, PostgreSQL frozen): the key lapses ttl
  * after the leader's last refresh, at most one loop_wait before the fault (detection ttl − loop_wait …
- * ttl); the replica checks the silent old leader (Patroni's REST timeout) and runs pg_ctl promote;
+ * ttl; … ttl + loop_wait under a network-drop, whose leader still sends its next refresh); the replica checks the silent old leader (Patroni's REST timeout) and runs pg_ctl promote;
  * the app follows when its endpoint refreshes. Other faults leave Patroni leading: no candidate.
  */
 export function patroniCandidates(ctx: FaultContext, base: Omit<Candidate, 'decidedBy' | 'detection' | 'switch' | 'notes'>, refresh: Window): Candidate[] {
@@ -27,7 +27,10 @@ export function patroniCandidates(ctx: FaultContext, base: Omit<Candidate, 'deci
   const { ttl, loopWait, retryTimeout } = timings(ctx);
   const lapse = keyLapseMs(t);
   const rest = dur('REST check timeout', PATRONI_REST_TIMEOUT_MS);
-  const detection = { min: minus(ttl, loopWait), max: ttl };
+  // a network-drop drops what the leader receives, not what it sends: the refresh of its next HA loop
+  // (within loop_wait) may still reach etcd, its answer lost — the host target's drills show it
+  const sendsOut = ctx.fault.action === 'network-drop' && !ctx.effect.hostDown;
+  const detection = { min: minus(ttl, loopWait), max: sendsOut ? plus(ttl, loopWait) : ttl };
   const promotion = { min: plus(rest, dur('pg_promote.min', PG_PROMOTE_MS.min)), max: plus(rest, dur('pg_promote.max', PG_PROMOTE_MS.max)) };
   const bound = plus(ttl, loopWait, retryTimeout);
   const candidate: Candidate = {
@@ -36,7 +39,7 @@ export function patroniCandidates(ctx: FaultContext, base: Omit<Candidate, 'deci
     detection,
     switch: { min: plus(promotion.min, refresh.min), max: plus(promotion.max, refresh.max!) },
     notes: [
-      `Patroni: the leader stops refreshing its key (once per loop_wait); the key lapses ttl after the last refresh: ${detection.min.formula} … ${ttl.formula} = ${detection.min.numbers} … ${ttl.numbers} after the fault`,
+      `Patroni: the leader stops refreshing its key (once per loop_wait); the key lapses ttl after the last refresh: ${detection.min.formula} … ${detection.max.formula} = ${detection.min.numbers} … ${detection.max.numbers} after the fault${sendsOut ? " (the cut drops only what the leader receives: its next loop's refresh may still reach etcd)" : ''}`,
       `the replica checks the silent old leader (${rest.formula} ${rest.numbers}, Patroni's fetch_node_status) and promotes (pg_promote ${msText(PG_PROMOTE_MS.min)}–${msText(PG_PROMOTE_MS.max)}, measured on the host target): the new leader takes writes within ${bound.formula} = ${bound.numbers} = ${msText(bound.ms)} (Patroni docs)`,
     ],
   };
